@@ -1,0 +1,17 @@
+PYTHON ?= python3
+
+.PHONY: install test test-slow bench
+
+install:
+	$(PYTHON) -m pip install -r requirements.txt
+	$(PYTHON) -m pip install --no-deps -e .
+
+test:
+	$(PYTHON) -m pytest -q
+
+test-slow:
+	$(PYTHON) -m pytest -q -m slow
+
+bench:
+	$(PYTHON) -m benchmarks.bicubic --sets Set5 Set14 --scales 2 3 4
+	$(PYTHON) -m benchmarks.metrics_speed --n 100

@@ -1,0 +1,1 @@
+"""darsr: filled by its own issue."""

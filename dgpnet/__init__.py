@@ -1,0 +1,1 @@
+"""dgpnet: filled by its own issue."""

@@ -1,0 +1,1 @@
+"""fasrgan: filled by its own issue."""

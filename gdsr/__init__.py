@@ -1,0 +1,1 @@
+"""gdsr: filled by its own issue."""

@@ -1,0 +1,1 @@
+"""jtf_sisr: filled by its own issue."""
