@@ -22,7 +22,7 @@ from common.imresize import imresize
 from common.io import atomic_write, imread, scan_images
 from common.metrics import calculate_psnr, calculate_ssim
 
-DEFAULT_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+BUNDLED_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 # Published bicubic baselines (PSNR, SSIM). BI: EDSR/RCAN/RDN tables; BD and DN (x3): RDN, CVPR 2018, Table 3.
 PUBLISHED = {
@@ -106,7 +106,7 @@ def format_table(results, degradation):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.bicubic", description=__doc__.splitlines()[0])
-    p.add_argument("--root", default=DEFAULT_ROOT, help="folder holding <Set>/HR (default: bundled sets)")
+    p.add_argument("--root", default=BUNDLED_ROOT, help="folder holding <Set>/HR (default: bundled sets)")
     p.add_argument("--sets", nargs="+", default=["Set5", "Set14"])
     p.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
     p.add_argument("--degradation", default="BI", type=str.upper, choices=DEGRADATIONS)

@@ -1,0 +1,139 @@
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from common.io import (CheckpointError, ImageError, imread, imwrite, load_checkpoint, pair_images,
+                       save_checkpoint, scan_images)
+
+
+def _rgb(h=12, w=10, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def test_png_roundtrip_is_rgb_and_lossless(tmp_path):
+    img = _rgb()
+    img[0, 0] = (255, 0, 0)
+    path = tmp_path / "a" / "b" / "x.png"                 # folders are created
+    imwrite(path, img)
+    back = imread(path)
+    assert back.dtype == np.uint8 and np.array_equal(back, img)
+    assert tuple(cv2.imread(str(path))[0, 0]) == (0, 0, 255)   # stored as a normal RGB file
+    assert [p.name for p in path.parent.iterdir()] == ["x.png"]  # no temporary file left
+
+
+def test_gray_rgba_and_16_bit(tmp_path):
+    gray = _rgb()[:, :, 0]
+    cv2.imwrite(str(tmp_path / "g.png"), gray)
+    assert imread(tmp_path / "g.png").shape == gray.shape            # gray stays HxW
+    rgba = np.dstack([_rgb(), np.full((12, 10), 7, np.uint8)])
+    cv2.imwrite(str(tmp_path / "a.png"), rgba[:, :, [2, 1, 0, 3]])
+    assert np.array_equal(imread(tmp_path / "a.png"), rgba[:, :, :3])  # alpha dropped, not composited
+    v = np.array([[0, 128, 257, 385, 65535, 65407]], np.uint16)
+    cv2.imwrite(str(tmp_path / "d.png"), v)
+    assert imread(tmp_path / "d.png").tolist() == [[0, 0, 1, 1, 255, 255]]   # round(v / 257)
+    rgb16 = (_rgb().astype(np.uint16) * 257)
+    cv2.imwrite(str(tmp_path / "c.png"), rgb16[:, :, ::-1])
+    assert np.array_equal(imread(tmp_path / "c.png"), _rgb())
+
+
+@pytest.mark.parametrize("content,why", [(b"", "empty file"), (b"hello, not an image", "not a readable image"),
+                                         (None, "not a readable image")])
+def test_bad_files_raise_image_error_naming_the_file(tmp_path, content, why):
+    path = tmp_path / "bad.png"
+    if content is None:          # a truncated PNG
+        ok, buf = cv2.imencode(".png", _rgb(64, 64))
+        content = buf.tobytes()[:100]
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=why) as err:
+        imread(path)
+    assert str(path) in str(err.value) and isinstance(err.value, ValueError)
+    with pytest.raises(ImageError, match="no such file"):
+        imread(tmp_path / "missing.png")
+
+
+def test_imwrite_rejects_bad_arrays_and_keeps_the_old_file(tmp_path):
+    path = tmp_path / "keep.png"
+    imwrite(path, _rgb())
+    with pytest.raises(ValueError, match="uint8"):
+        imwrite(path, _rgb().astype(np.float32))
+    with pytest.raises(ValueError, match="extension"):
+        imwrite(tmp_path / "x.unknown", _rgb())
+    assert np.array_equal(imread(path), _rgb())
+
+
+def test_scan_images_sorted_and_filtered(tmp_path):
+    for name in ("b.png", "a.JPG", "c.txt", ".hidden.png"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.png").write_bytes(b"x")
+    assert [os.path.basename(p) for p in scan_images(tmp_path)] == ["a.JPG", "b.png"]
+    assert len(scan_images(tmp_path, recursive=True)) == 3
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        scan_images(tmp_path / "nowhere")
+
+
+def test_pair_images_by_edsr_and_basicsr_names(tmp_path):
+    hr, lr = tmp_path / "HR", tmp_path / "LR"
+    for name in ("baby", "bird"):
+        imwrite(hr / f"{name}.png", _rgb(16, 12))
+        imwrite(lr / f"{name}x4.png", _rgb(4, 3))
+    pairs = pair_images(lr, hr, scale=4)
+    assert [(os.path.basename(a), os.path.basename(b)) for a, b in pairs] == [
+        ("babyx4.png", "baby.png"), ("birdx4.png", "bird.png")]
+    imwrite(tmp_path / "LR2" / "baby_lr4.png", _rgb(4, 3))
+    imwrite(tmp_path / "LR2" / "bird_lr4.png", _rgb(4, 3))
+    assert len(pair_images(tmp_path / "LR2", hr, scale=4, filename_tmpl="{}_lr4")) == 2
+
+
+def test_pair_images_errors_name_the_files(tmp_path):
+    hr, lr = tmp_path / "HR", tmp_path / "LR"
+    imwrite(hr / "a.png", _rgb(16, 16))
+    imwrite(hr / "b.png", _rgb(16, 16))
+    imwrite(lr / "a.png", _rgb(4, 4))
+    with pytest.raises(ValueError, match="unpaired.*b.png"):
+        pair_images(lr, hr, scale=4)
+    imwrite(lr / "b.png", _rgb(5, 4))
+    with pytest.raises(ValueError, match="b.png.*does not match"):
+        pair_images(lr, hr, scale=4)
+    imwrite(lr / "b.png", _rgb(16, 16))                    # real-SR sets keep LR at HR size
+    assert len(pair_images(lr, hr, scale=4)) == 2
+
+
+def test_checkpoints_unwrap_and_strip_module(tmp_path):
+    sd = {"conv.weight": torch.ones(2, 2), "conv.bias": torch.zeros(2)}
+    save_checkpoint({f"module.{k}": v for k, v in sd.items()}, tmp_path / "dp.pth")
+    save_checkpoint({"params": sd, "params_ema": {k: v + 1 for k, v in sd.items()}}, tmp_path / "ema.pth")
+    assert torch.equal(load_checkpoint(tmp_path / "dp.pth")["conv.weight"], sd["conv.weight"])
+    assert torch.equal(load_checkpoint(tmp_path / "ema.pth")["conv.weight"], sd["conv.weight"] + 1)
+    assert torch.equal(load_checkpoint(tmp_path / "ema.pth", key="params")["conv.weight"], sd["conv.weight"])
+    assert set(load_checkpoint(tmp_path / "ema.pth", key=None)) == {"params", "params_ema"}
+    with pytest.raises(CheckpointError, match="no entry 'net'"):
+        load_checkpoint(tmp_path / "ema.pth", key="net")
+
+
+def test_checkpoint_refuses_pickled_code_and_corrupt_files(tmp_path):
+    torch.save({"weights": torch.ones(1), "obj": ValueError("x")}, tmp_path / "unsafe.pth")
+    with pytest.raises(CheckpointError, match="unsafe.pth"):
+        load_checkpoint(tmp_path / "unsafe.pth")
+    (tmp_path / "corrupt.pth").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(CheckpointError, match="corrupt.pth"):
+        load_checkpoint(tmp_path / "corrupt.pth")
+    with pytest.raises(FileNotFoundError, match="none.pth"):
+        load_checkpoint(tmp_path / "none.pth")
+
+
+def test_save_checkpoint_is_atomic(tmp_path):
+    path = tmp_path / "model.pth"
+    save_checkpoint({"w": torch.ones(3)}, path)
+
+    class Exploding:
+        def __reduce__(self):
+            raise RuntimeError("crash while writing")
+
+    with pytest.raises(RuntimeError):
+        save_checkpoint({"w": torch.zeros(3), "x": Exploding()}, path)
+    assert torch.equal(load_checkpoint(path)["w"], torch.ones(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pth"]
