@@ -1,0 +1,261 @@
+"""One evaluation and one speed harness over every method, through each package's api.py only.
+
+    python -m benchmarks.run [--sets Set5 Set14] [--data_root DIR] [--scales 2 3 4] [--full] [--out DIR]
+
+Quality: for each set, scale and method with weights, HR -> mod-crop -> MATLAB bicubic LR ->
+``api.upscale`` -> PSNR/SSIM on Y shaving ``scale`` (NIQE too for the perceptual methods).
+Speed: parameters, FLOPs, latency of one LR image (median after warm-up), achieved GFLOP/s and its
+fraction of this machine's fp32 matmul GFLOP/s measured in the same run; peak memory of a
+whole-image versus a tiled ``upscale`` in a fresh process each. A method whose package or weights
+do not exist yet still gets a row that says so.
+"""
+import argparse
+import importlib
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from benchmarks.bicubic import BUNDLED_ROOT, PUBLISHED, find_set
+from benchmarks.model_stats import count_flops, count_parameters, measure_latency
+from common.degradations import bi, modcrop
+from common.evaluate import convention, evaluate_pair
+from common.imresize import imresize
+from common.io import atomic_write, imread, scan_images
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class Method:
+    label: str
+    package: str = None          # None: the bicubic baseline
+    model: str = None
+    scales: tuple = (2, 3, 4)
+    perceptual: bool = False
+
+
+METHODS = (
+    Method("Bicubic"),
+    Method("JTF-SISR", "jtf_sisr", "jtf_sisr", (2, 3, 4)),
+    Method("GDSR", "gdsr", "gdsr", (4,), perceptual=True),
+    Method("DARSR: SRFBN-S", "darsr", "srfbn_s", (2, 4)),
+    Method("FASRGAN", "fasrgan", "fasrgan", (4,), perceptual=True),
+    Method("Fs-SRGAN", "fasrgan", "fs_srgan", (4,), perceptual=True),
+    Method("DGPNet", "dgpnet", "dgpnet", (4,)),
+)
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def api_of(method):
+    """The package's api module, or the reason it cannot be imported."""
+    try:
+        return importlib.import_module(f"{method.package}.api"), None
+    except Exception as exc:   # a package that does not exist yet or fails to import
+        return None, f"package not available ({_one_line(exc)})"
+
+
+def matmul_gflops(n=2048, repeats=5):
+    """fp32 matmul GFLOP/s of this machine with torch's current thread count."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    return 2 * n ** 3 / measure_latency(lambda: torch.mm(a, b), warmup=2, repeats=repeats) / 1e9
+
+
+def machine_info():
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(), "matmul_gflops": matmul_gflops()}
+
+
+def _upscaler(method, scale):
+    """(fn(lr) -> sr, weights label) or (None, reason)."""
+    if method.package is None:
+        return (lambda lr, hr_shape: imresize(lr, output_shape=hr_shape[:2])), "none (MATLAB bicubic)"
+    api, why = api_of(method)
+    if api is None:
+        return None, why
+    if scale not in method.scales:
+        return None, f"x{scale} not provided by the method"
+    try:
+        model = api.load(method.model, scale)
+    except Exception as exc:
+        return None, f"no weights: {_one_line(exc)}"
+    return (lambda lr, hr_shape: api.upscale(model, lr)), getattr(api, "WEIGHTS_NOTE", "bundled weights")
+
+
+def quality(methods, root, sets, scales, max_images=None):
+    """Rows of mean PSNR/SSIM (and NIQE) per method, set and scale."""
+    rows = []
+    for method in methods:
+        for scale in scales:
+            fn, weights = _upscaler(method, scale)
+            for name in sets:
+                row = {"method": method.label, "set": name, "scale": scale, "weights": weights}
+                folder = find_set(root, name)
+                if fn is None or folder is None:
+                    row["status"] = weights if fn is None else f"set missing under {root}"
+                    rows.append(row)
+                    continue
+                scores, t0 = [], time.perf_counter()
+                for path in scan_images(folder)[:max_images]:
+                    hr = modcrop(imread(path), scale)
+                    sr = fn(bi(hr, scale), hr.shape)
+                    scores.append(evaluate_pair(sr, hr, scale, niqe=method.perceptual and min(hr.shape[:2]) >= 192,
+                                                names=(method.label, path)))
+                for key in ("psnr", "ssim", "niqe"):
+                    vals = [s[key] for s in scores if key in s]
+                    if vals:
+                        row[key] = float(np.mean(vals))
+                row.update(status="ok", images=len(scores), seconds=time.perf_counter() - t0)
+                if method.package is None:
+                    row["published"] = PUBLISHED["BI"].get(name, {}).get(scale)
+                rows.append(row)
+    return rows
+
+
+def _peak_memory(method, scale, size, tile):
+    """Peak resident memory (MiB) of one upscale in a fresh process, above the loaded model's."""
+    cmd = [sys.executable, "-m", "benchmarks.peak_memory", "--package", method.package, "--model", method.model,
+           "--scale", str(scale), "--size", str(size)] + (["--tile", str(tile)] if tile else [])
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if p.returncode != 0:
+        return None
+    return float(p.stdout.strip().splitlines()[-1])
+
+
+def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=None):
+    """Rows of parameters, FLOPs, latency and efficiency per method at one scale."""
+    rows = []
+    for method in methods:
+        if method.package is None:
+            continue
+        s = scale if scale in method.scales else method.scales[-1]
+        row = {"method": method.label, "scale": s, "lr_size": lr_size}
+        api, why = api_of(method)
+        if api is None:
+            rows.append({**row, "status": why})
+            continue
+        try:
+            model = api.build(method.model, s).eval()
+            x = torch.rand(1, 3, lr_size, lr_size)
+            with torch.inference_mode():
+                flops = count_flops(model, x)
+                latency = measure_latency(lambda: model(x), warmup=1, repeats=repeats)
+        except Exception as exc:
+            rows.append({**row, "status": f"failed: {_one_line(exc)}"})
+            continue
+        gflops = flops / latency / 1e9
+        row.update(status="ok", params=count_parameters(model), flops=flops, latency_s=latency,
+                   gflops=gflops, efficiency=gflops / machine["matmul_gflops"])
+        if memory_size:
+            row["memory_size"], row["tile"] = memory_size, tile
+            row["peak_mib_whole"] = _peak_memory(method, s, memory_size, None)
+            row["peak_mib_tiled"] = _peak_memory(method, s, memory_size, tile)
+        rows.append(row)
+    return rows
+
+
+def _fmt(v, spec, missing="-"):
+    return missing if v is None else format(v, spec)
+
+
+def quality_table(rows):
+    lines = ["| method | set | scale | PSNR/SSIM | NIQE | weights |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.get("status") != "ok":
+            lines.append(f"| {r['method']} | {r['set']} | x{r['scale']} | - | - | {r['status']} |")
+            continue
+        ps = f"{r['psnr']:.2f}/{r['ssim']:.4f}"
+        if r.get("published"):
+            ps += f" (published {r['published'][0]:.2f}/{r['published'][1]:.4f})"
+        lines.append(f"| {r['method']} | {r['set']} | x{r['scale']} | {ps} | {_fmt(r.get('niqe'), '.3f')} "
+                     f"| {r['weights']} |")
+    return "\n".join(lines)
+
+
+def speed_table(rows):
+    lines = ["| method | scale | params | GFLOPs | latency (s) | GFLOP/s | of matmul | peak MiB whole / tiled |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.get("status") != "ok":
+            lines.append(f"| {r['method']} | x{r['scale']} | {r['status']} | | | | | |")
+            continue
+        mem = "-"
+        if r.get("peak_mib_whole") is not None:
+            mem = f"{_fmt(r['peak_mib_whole'], '.0f')} / {_fmt(r.get('peak_mib_tiled'), '.0f')}"
+        lines.append(f"| {r['method']} | x{r['scale']} | {r['params']:,} | {r['flops'] / 1e9:.1f} | "
+                     f"{r['latency_s']:.3f} | {r['gflops']:.1f} | {r['efficiency']:.2f} | {mem} |")
+    return "\n".join(lines)
+
+
+def plots(quality_rows, speed_rows, out):
+    """PSNR-vs-latency and PSNR-vs-parameters scatter plots of the methods that have both."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_method = {r["method"]: r for r in speed_rows if r.get("status") == "ok"}
+    points = [(r, by_method[r["method"]]) for r in quality_rows
+              if r.get("status") == "ok" and r["method"] in by_method and r["scale"] == by_method[r["method"]]["scale"]]
+    written = []
+    for key, xlabel, fname in (("latency_s", "latency (s)", "psnr_vs_latency.png"),
+                               ("params", "parameters", "psnr_vs_params.png")):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for q, s in points:
+            ax.scatter(s[key], q["psnr"])
+            ax.annotate(f"{q['method']} {q['set']}", (s[key], q["psnr"]), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("PSNR (dB, Y)")
+        ax.set_title("no method with both weights and timings yet" if not points else "")
+        path = os.path.join(out, fname)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    p.add_argument("--sets", nargs="+", default=["Set5", "Set14"])
+    p.add_argument("--data_root", default=BUNDLED_ROOT, help="folder holding <Set>/HR (default: the bundled sets)")
+    p.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
+    p.add_argument("--full", action="store_true", help="256x256 latency with 5 repeats and 1024x1024 memory runs")
+    p.add_argument("--lr_size", type=int, default=None, help="LR side for the latency (default 128, --full 256)")
+    p.add_argument("--out", default=os.path.join(REPO, "benchmarks", "results"))
+    args = p.parse_args(argv)
+    if not os.path.isdir(args.data_root):
+        print(f"error: {args.data_root}: no such folder", file=sys.stderr)
+        return 2
+    lr_size = args.lr_size or (256 if args.full else 128)
+    machine = machine_info()
+    print(f"torch {machine['torch']}, {machine['threads']} threads, {machine['cpu']}; "
+          f"fp32 matmul {machine['matmul_gflops']:.1f} GFLOP/s")
+    q = quality(METHODS, args.data_root, args.sets, args.scales)
+    print(f"\nQuality ({convention('scale')}; NIQE for perceptual methods)\n" + quality_table(q))
+    s = speed(METHODS, 4, lr_size, machine, repeats=5 if args.full else 2,
+              memory_size=1024 if args.full else None, tile=256 if args.full else None)
+    print(f"\nSpeed (one {lr_size}x{lr_size} LR, fp32, batch 1)\n" + speed_table(s))
+    os.makedirs(args.out, exist_ok=True)
+    result = {"machine": machine, "quality": q, "speed": s}
+    text = json.dumps(result, indent=2, default=str)
+    atomic_write(os.path.join(args.out, "latest.json"), lambda tmp: pathlib.Path(tmp).write_text(text))
+    md = f"# Benchmark\n\n{machine}\n\n## Quality\n\n{quality_table(q)}\n\n## Speed\n\n{speed_table(s)}\n"
+    atomic_write(os.path.join(args.out, "latest.md"), lambda tmp: pathlib.Path(tmp).write_text(md))
+    pics = plots(q, s, args.out)
+    print(f"\nwritten: {args.out}/latest.md, latest.json, " + ", ".join(map(os.path.basename, pics)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
