@@ -1,0 +1,93 @@
+"""The model wrapper (EDSR's ``Model``): picks ``model/<name>.py``, exact tiled forward (--chop),
+x8 self-ensemble, and loading of --pre_train / --resume weights."""
+import importlib
+import os
+
+import torch
+from torch import nn
+
+from common.io import load_checkpoint
+from jtf_sisr.model.common import count_lr_radius
+
+
+def make_network(args):
+    """The bare network of ``--model`` (``model`` is JTF-SISR, ``EDSR`` the baseline)."""
+    try:
+        module = importlib.import_module(f"jtf_sisr.model.{args.model.lower()}")
+    except ModuleNotFoundError:
+        raise ValueError(f"--model {args.model}: no such model (choose model or EDSR)") from None
+    return module.make_model(args)
+
+
+def _cores(top, bottom, left, right, max_pixels):
+    """Quadrants of the LR area, halved recursively until each has at most ``max_pixels``."""
+    if (bottom - top) * (right - left) <= max_pixels or min(bottom - top, right - left) < 2:
+        yield top, bottom, left, right
+        return
+    mid_y, mid_x = (top + bottom) // 2, (left + right) // 2
+    for t, b in ((top, mid_y), (mid_y, bottom)):
+        for l, r in ((left, mid_x), (mid_x, right)):
+            yield from _cores(t, b, l, r, max_pixels)
+
+
+def tiled_forward(net, x, scale, max_pixels, overlap):
+    """EDSR's --chop made exact: split the LR input into quadrants (recursively, until each has at
+    most ``max_pixels``), run each extended by ``overlap`` pixels, keep its own part of the output.
+    With ``overlap`` at least the network's receptive-field radius this equals ``net(x)``."""
+    b, c, h, w = x.shape
+    if h * w <= max_pixels:
+        return net(x)
+    out = None
+    for top, bottom, left, right in _cores(0, h, 0, w, max_pixels):
+        t0, b0 = max(top - overlap, 0), min(bottom + overlap, h)
+        l0, r0 = max(left - overlap, 0), min(right + overlap, w)
+        y = net(x[:, :, t0:b0, l0:r0])
+        if out is None:
+            out = y.new_zeros(b, y.shape[1], h * scale, w * scale)
+        out[:, :, top * scale:bottom * scale, left * scale:right * scale] = \
+            y[:, :, (top - t0) * scale:(bottom - t0) * scale, (left - l0) * scale:(right - l0) * scale]
+    return out
+
+
+def _dihedral(x, k, inverse=False):
+    """The k-th of the 8 flips/transposes of an NCHW tensor (or its inverse)."""
+    ops = [lambda t: t.flip(3) if k % 2 else t, lambda t: t.flip(2) if (k // 2) % 2 else t,
+           lambda t: t.transpose(2, 3) if k >= 4 else t]
+    for op in (reversed(ops) if inverse else ops):
+        x = op(x)
+    return x
+
+
+class Model(nn.Module):
+    def __init__(self, args, ckp=None):
+        super().__init__()
+        self.args = args
+        self.scale = args.scale[0]
+        self.chop, self.self_ensemble = args.chop, args.self_ensemble
+        self.model = make_network(args)
+        self.overlap = count_lr_radius(self.model)
+
+    def forward(self, x):
+        if self.training:
+            return self.model(x)
+        net = (lambda t: tiled_forward(self.model, t, self.scale, self.args.chop_size, self.overlap)) \
+            if self.chop else self.model
+        if not self.self_ensemble:
+            return net(x)
+        return torch.stack([_dihedral(net(_dihedral(x, k)), k, inverse=True) for k in range(8)]).mean(0)
+
+    def load_weights(self, path, strict=True):
+        """Load a state dict (ours or an EDSR-style file; ``module.`` and params wrappers accepted)."""
+        state = load_checkpoint(path)
+        result = self.model.load_state_dict(state, strict=strict)
+        return result
+
+    def save(self, folder, epoch, is_best=False, keep=False):
+        from common.io import save_checkpoint
+
+        state = self.model.state_dict()
+        save_checkpoint(state, os.path.join(folder, "model_latest.pt"))
+        if is_best:
+            save_checkpoint(state, os.path.join(folder, "model_best.pt"))
+        if keep:
+            save_checkpoint(state, os.path.join(folder, f"model_{epoch}.pt"))

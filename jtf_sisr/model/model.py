@@ -1,0 +1,59 @@
+"""JTF-SISR, ``--model model`` (the authors' README command).
+
+Two branches at LR resolution (EDSR style): an image branch of EDSR ResBlocks and a gradient
+branch fed by the SPSR gradient map of the LR image. Each of ``n_stages`` stages ends with a
+bi-directional JTF pair exchanging guidance between the two streams. Each branch has its own
+upsampler; the gradient branch predicts the HR gradient map, and the fused HR features give the
+SR image. Returns (SR, HR gradient map) in training, SR in eval mode. Inputs in [0, rgb_range].
+"""
+import torch
+from torch import nn
+
+from jtf_sisr.model.common import MeanShift, ResBlock, Upsampler, default_conv
+from jtf_sisr.model.jtf import JTFPair, gradient_map
+
+
+def make_model(args, parent=False):
+    return JTFSISR(args)
+
+
+class JTFSISR(nn.Module):
+    def __init__(self, args):
+        super().__init__()
+        n, scale, stages = args.n_feats, args.scale[0], args.n_stages
+        if args.n_resblocks % stages:
+            raise ValueError(f"--n_resblocks {args.n_resblocks} must be a multiple of --n_stages {stages}")
+        per_stage = args.n_resblocks // stages
+        jtf = dict(kernel_size=args.jtf_kernel, groups=args.jtf_groups)
+        self.rgb_range = args.rgb_range
+        self.sub_mean = MeanShift(args.rgb_range, sign=-1)
+        self.add_mean = MeanShift(args.rgb_range, sign=1)
+        self.head_image = default_conv(args.n_colors, n, 3)
+        self.head_grad = default_conv(args.n_colors, n, 3)
+        self.stages_image = nn.ModuleList(
+            nn.Sequential(*[ResBlock(n, res_scale=args.res_scale) for _ in range(per_stage)]) for _ in range(stages))
+        self.stages_grad = nn.ModuleList(
+            nn.Sequential(*[ResBlock(n, res_scale=args.res_scale) for _ in range(args.n_gradblocks)])
+            for _ in range(stages))
+        self.jtf_pairs = nn.ModuleList(JTFPair(n, **jtf) for _ in range(stages))
+        self.body_end_image = default_conv(n, n, 3)
+        self.body_end_grad = default_conv(n, n, 3)
+        self.up_image = Upsampler(scale, n)
+        self.up_grad = Upsampler(scale, n)
+        self.grad_out = default_conv(n, args.n_colors, 3)
+        self.fusion = nn.Sequential(default_conv(2 * n, n, 3), nn.ReLU(True), default_conv(n, args.n_colors, 3))
+
+    def forward(self, x):
+        grad_lr = gradient_map(x / self.rgb_range)          # the gradient of the raw LR image
+        fi = self.head_image(self.sub_mean(x))
+        fg = self.head_grad(grad_lr)
+        hi, hg = fi, fg
+        for block_i, block_g, pair in zip(self.stages_image, self.stages_grad, self.jtf_pairs):
+            hi, hg = pair(block_i(hi), block_g(hg))
+        hi = self.body_end_image(hi) + fi
+        hg = self.body_end_grad(hg) + fg
+        up_i, up_g = self.up_image(hi), self.up_grad(hg)
+        sr = self.add_mean(self.fusion(torch.cat([up_i, up_g], dim=1)))
+        if self.training:
+            return sr, self.grad_out(up_g) * self.rgb_range   # HR gradient map, rgb_range units
+        return sr

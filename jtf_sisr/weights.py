@@ -1,0 +1,24 @@
+"""Bundled preview weights: files that carry their own architecture options."""
+import os
+
+from common.io import load_checkpoint
+
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+ARCH_KEYS = ("model", "n_resblocks", "n_feats", "res_scale", "n_stages", "n_gradblocks", "jtf_kernel", "jtf_groups")
+
+
+def bundled_path(model, scale):
+    name = "JTF-SISR" if model.lower() == "model" else model.upper()
+    return os.path.join(WEIGHTS_DIR, f"{name}_preview_x{scale}.pt")
+
+
+def read(path):
+    """(state_dict, architecture options or {}) from our files or a bare state dict."""
+    raw = load_checkpoint(path, key=None)
+    if isinstance(raw, dict) and "params" in raw and isinstance(raw.get("arch"), dict):
+        return load_checkpoint(path), dict(raw["arch"])
+    return load_checkpoint(path), {}
+
+
+def arch_of(args):
+    return {k: getattr(args, k) for k in ARCH_KEYS}
