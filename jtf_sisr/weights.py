@@ -22,3 +22,19 @@ def read(path):
 
 def arch_of(args):
     return {k: getattr(args, k) for k in ARCH_KEYS}
+
+
+def export(checkpoint, args, out):
+    """Write a bundled-weights file: the state dict of ``checkpoint`` with ``args``' architecture."""
+    from common.io import save_checkpoint
+
+    save_checkpoint({"params": load_checkpoint(checkpoint), "arch": arch_of(args)}, out)
+
+
+if __name__ == "__main__":
+    # python -m jtf_sisr.weights CHECKPOINT OUT [the architecture options it was trained with]
+    import sys
+
+    from jtf_sisr.option import parse_args
+
+    export(sys.argv[1], parse_args(sys.argv[3:]), sys.argv[2])

@@ -110,3 +110,24 @@ def test_torchrun_two_processes_on_cpu(data):
     assert p.returncode == 0, p.stderr[-2000:]
     assert (data / "experiment" / "ddp" / "model" / "model_latest.pt").is_file()
     assert p.stdout.count("[Epoch 1]") == 1                  # only rank 0 logs
+
+
+def test_exported_weights_carry_their_architecture(data, capsys):
+    from jtf_sisr.api import build, load, upscale
+    from jtf_sisr.option import parse_args
+    from jtf_sisr.weights import export
+    from common.io import save_checkpoint
+
+    small = ["--n_feats", "8", "--n_resblocks", "2", "--n_stages", "2", "--jtf_groups", "2", "--scale", "2"]
+    net = build("jtf_sisr", 2, n_feats=8, n_resblocks=2, n_stages=2, jtf_groups=2)
+    save_checkpoint(net.state_dict(), data / "raw.pt")
+    export(data / "raw.pt", parse_args(small), data / "preview.pt")
+    # main.py without any size flag rebuilds the architecture stored in the file
+    assert main(["--test_only", "--scale", "2", "--pre_train", str(data / "preview.pt"), "--cpu",
+                 "--dir_data", str(data / "data"), "--data_test", "Mini",
+                 "--dir_experiment", str(data / "experiment")]) == 0
+    assert "[Mini x2]\tPSNR:" in capsys.readouterr().out
+    img = np.random.default_rng(1).integers(0, 256, (20, 22), dtype=np.uint8)      # gray input
+    model = load("jtf_sisr", 2, weights=str(data / "preview.pt"))
+    out = upscale(model, img)
+    assert out.shape == (40, 44, 3) and np.array_equal(out, upscale(model, img, tile=8))
