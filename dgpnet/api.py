@@ -1,0 +1,70 @@
+"""The package contract of DESIGN.md: MODELS, build, load, upscale; plus fuse and convert.
+
+    from dgpnet import api
+    net = api.load("dgpnet", 4, weights="experiments/x/models/net_g_latest.pth")  # fused, eval
+    sr = api.upscale(net, lr_uint8_rgb, tile=256)
+"""
+import numpy as np
+import torch
+
+from dgpnet.archs import PRESETS, DGPNet
+from dgpnet.archs.reparam import convert, fuse
+from dgpnet.models.net_utils import load_weights, tensor2img
+from dgpnet.utils.tiling import run
+
+__all__ = ["MODELS", "build", "load", "upscale", "fuse", "convert"]
+
+MODELS = ("dgpnet", "dgpnet_s")
+
+
+def _check_name(name):
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
+
+
+def build(name, scale, **cfg):
+    """A fresh (unfused, trainable) DGPNet preset; ``cfg`` overrides DGPNet's arguments."""
+    _check_name(name)
+    return DGPNet(**dict(PRESETS[name], upscale=scale, **cfg))
+
+
+def load(name, scale, weights=None, fused=True):
+    """DGPNet with ``weights`` (a train.py ``net_g_*.pth`` or a fuse.py export), in eval mode.
+
+    The returned network is fused (plain convolutions only) unless ``fused=False``. There are no
+    bundled weights: the authors have not released any.
+    """
+    _check_name(name)
+    if weights is None:
+        raise FileNotFoundError(f"no bundled weights for {name} x{scale} (the authors released none); "
+                                "pass weights=<net_g_*.pth from dgpnet/train.py or a dgpnet/fuse.py export>")
+    net, was_fused = load_weights(dict(PRESETS[name], type="DGPNet", upscale=scale), weights)
+    if net.upscale != scale:
+        raise ValueError(f"{weights}: the checkpoint is x{net.upscale}, not x{scale}")
+    if fused and not was_fused:
+        net = fuse(net)
+    elif not fused and was_fused:
+        raise ValueError(f"{weights}: holds fused weights; the unfused network cannot be recovered")
+    return net.eval()
+
+
+def upscale(model, img, tile=None, tile_overlap=32):
+    """Super-resolve a uint8 HxWx3 RGB image; returns (H*s)x(W*s)x3 uint8.
+
+    A gray HxW image is replicated to three channels and the RGB result is returned. Tiles
+    cropped with ``tile_overlap`` >= the receptive radius (about 2 N + 2 LR pixels) match the
+    whole-image result within rounding, except for the global average pool of the channel
+    attention (``att='ca'``), which sees only its tile.
+    """
+    img = np.asarray(img)
+    if img.dtype != np.uint8:
+        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"upscale expects HxW or HxWx3, got shape {img.shape}")
+    p = next(model.parameters())
+    x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).to(p.device, p.dtype).div(255.0)[None]
+    with torch.inference_mode():
+        y = run(model, x, tile, tile_overlap)
+    return tensor2img(y)

@@ -1,0 +1,5 @@
+"""Training procedure and network loading."""
+from dgpnet.models.dgpnet_model import DGPNetModel
+from dgpnet.models.net_utils import build_network, load_weights
+
+__all__ = ["DGPNetModel", "build_network", "load_weights"]

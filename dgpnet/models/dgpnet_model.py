@@ -1,0 +1,136 @@
+"""Training procedure: L1 on the unfused network, validation on its fused copy (BasicSR SRModel)."""
+import copy
+import os
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from common.io import imwrite, save_checkpoint
+from common.metrics import calculate_psnr, calculate_ssim
+from dgpnet.losses import build_loss
+from dgpnet.models.net_utils import build_network, fused_eval, load_weights, tensor2img
+from dgpnet.utils.tiling import run
+
+__all__ = ["DGPNetModel"]
+
+_METRICS = {"calculate_psnr": calculate_psnr, "calculate_ssim": calculate_ssim}
+
+
+class DGPNetModel:
+    """Network, optimizer, scheduler, loss, optional EMA; saving, resuming and validation."""
+
+    def __init__(self, opt, world_size=1, logger=None):
+        self.opt, self.world_size, self.log = opt, world_size, logger
+        self.device = torch.device("cuda" if opt["num_gpu"] and torch.cuda.is_available() else "cpu")
+        path = opt["path"]
+        if path["pretrain_network_g"]:
+            net, fused = load_weights(opt["network_g"], path["pretrain_network_g"], path["param_key_g"],
+                                      path["strict_load_g"])
+            if fused:
+                raise ValueError(f"{path['pretrain_network_g']}: fused weights cannot be fine-tuned as DGConv")
+            self.net_g = net
+        else:
+            self.net_g = build_network(opt["network_g"])
+        self.net_g.to(self.device)
+        self.net = DistributedDataParallel(self.net_g) if world_size > 1 else self.net_g
+        tr = opt["train"]
+        self.ema_decay = tr["ema_decay"]
+        self.net_ema = copy.deepcopy(self.net_g).eval().requires_grad_(False) if self.ema_decay > 0 else None
+        self.loss = build_loss(tr["pixel_opt"]).to(self.device)
+        self.optimizer = self._optimizer(tr["optim_g"])
+        self.scheduler = self._scheduler(tr["scheduler"], tr["total_iter"])
+        self.initial_lr = [g["lr"] for g in self.optimizer.param_groups]
+        self.warmup = tr["warmup_iter"]
+
+    def _optimizer(self, o):
+        o = dict(o)
+        kind = o.pop("type")
+        classes = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
+        if kind not in classes:
+            raise ValueError(f"unknown optimizer {kind!r} (choose from Adam, AdamW)")
+        o["betas"] = tuple(o["betas"])
+        return classes[kind](self.net_g.parameters(), **o)
+
+    def _scheduler(self, s, total):
+        if s["type"] == "MultiStepLR":
+            return torch.optim.lr_scheduler.MultiStepLR(self.optimizer, s["milestones"], s["gamma"])
+        if s["type"] == "CosineAnnealingLR":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, s["periods"] or total, s["eta_min"])
+        raise ValueError(f"unknown scheduler {s['type']!r} (choose from MultiStepLR, CosineAnnealingLR)")
+
+    def optimize(self, batch, current_iter):
+        """One step; returns the loss value."""
+        if current_iter <= self.warmup:
+            for g, lr in zip(self.optimizer.param_groups, self.initial_lr):
+                g["lr"] = lr * current_iter / self.warmup
+        self.used_lr = self.optimizer.param_groups[0]["lr"]
+        self.net.train()
+        lq, gt = batch["lq"].to(self.device), batch["gt"].to(self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss(self.net(lq), gt)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"iteration {current_iter}: the loss is {loss.item()}")
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        if self.net_ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(self.net_ema.parameters(), self.net_g.parameters()):
+                    pe.lerp_(p, 1 - self.ema_decay)
+                for be, b in zip(self.net_ema.buffers(), self.net_g.buffers()):
+                    be.copy_(b)
+        return loss.item()
+
+    def lr(self):
+        """Learning rate of the last optimisation step (before the scheduler moved it)."""
+        return getattr(self, "used_lr", self.optimizer.param_groups[0]["lr"])
+
+    # ----------------------------------------------------------------- checkpoints
+    def save_network(self, folder, current_iter):
+        blob = {"params": self.net_g.state_dict(), "network_g": dict(self.opt["network_g"])}
+        if self.net_ema is not None:
+            blob["params_ema"] = self.net_ema.state_dict()
+        for tag in (str(current_iter), "latest"):
+            save_checkpoint(blob, os.path.join(folder, f"net_g_{tag}.pth"))
+
+    def training_state(self):
+        sched = self.scheduler.state_dict()
+        if "milestones" in sched:   # a Counter is not loadable with weights_only=True
+            sched["milestones"] = {int(k): int(v) for k, v in sched["milestones"].items()}
+        return {"optimizers": [self.optimizer.state_dict()], "schedulers": [sched]}
+
+    def resume(self, state, net_path):
+        from common.io import load_checkpoint
+
+        self.net_g.load_state_dict(load_checkpoint(net_path, key="params"))
+        if self.net_ema is not None:
+            raw = load_checkpoint(net_path, key=None)
+            self.net_ema.load_state_dict(raw.get("params_ema", raw["params"]))
+        self.optimizer.load_state_dict(state["optimizers"][0])
+        self.scheduler.load_state_dict(state["schedulers"][0])
+
+    # ----------------------------------------------------------------- validation
+    @torch.no_grad()
+    def validation(self, loader, dataset_name, current_iter, vis_dir=None, pbar=False):
+        """PSNR/SSIM (by the options' metrics) of the fused network over ``loader``."""
+        val = self.opt["val"]
+        net = fused_eval(self.net_ema if self.net_ema is not None else self.net_g)
+        sums = {k: 0.0 for k in val["metrics"]}
+        n = 0
+        items = loader
+        if pbar:
+            from tqdm import tqdm
+            items = tqdm(loader, desc=f"val {dataset_name}", unit="img", leave=False)
+        for batch in items:
+            with torch.inference_mode():
+                sr = tensor2img(run(net, batch["lq"].to(self.device), val["tile"], val["tile_overlap"]))
+            name = batch["name"][0]
+            if vis_dir is not None and val["save_img"]:
+                suffix = val["suffix"] or str(current_iter)
+                imwrite(os.path.join(vis_dir, name, f"{name}_{suffix}.png"), sr)
+            if "gt" in batch:
+                gt = tensor2img(batch["gt"])
+                for k, m in val["metrics"].items():
+                    sums[k] += _METRICS[m["type"]](sr, gt, m["crop_border"], m["test_y_channel"])
+            n += 1
+        return {k: v / max(n, 1) for k, v in sums.items()}

@@ -1,0 +1,99 @@
+"""Test DGPNet (BasicSR style): SR images and PSNR/SSIM per dataset, on the fused network.
+
+    python dgpnet/test.py -opt dgpnet/options/test/test_DGPNet_x4.json
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+from common.evaluate import convention  # noqa: E402
+from common.io import CheckpointError, ImageError, imwrite  # noqa: E402
+from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
+from dgpnet.archs import fuse  # noqa: E402
+from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
+from dgpnet.models.net_utils import load_weights, tensor2img  # noqa: E402
+from dgpnet.utils.misc import get_logger, mkdir_and_rename, one_line, timestamp  # noqa: E402
+from dgpnet.utils.options import OptionError, parse_options  # noqa: E402
+from dgpnet.utils.tiling import run  # noqa: E402
+
+_METRICS = {"calculate_psnr": calculate_psnr, "calculate_ssim": calculate_ssim}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Test DGPNet (BasicSR-style options file).")
+    p.add_argument("-opt", "--opt", required=True, help="path to the JSON test options file")
+    p.add_argument("--force_opt", "--force_yml", nargs="+", default=None, metavar="KEY:SUB=VALUE",
+                   help="override options, e.g. path:pretrain_network_g=net.pth")
+    p.add_argument("--launcher", choices=["none"], default="none", help="testing runs in one process")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    opt = parse_options(args.opt, is_train=False, overrides=args.force_opt)
+    weights = opt["path"]["pretrain_network_g"]
+    if not weights:
+        raise OptionError(f"{args.opt}: 'path.pretrain_network_g' must name the weights to test")
+    loaders = {}
+    for ds_opt in opt["datasets"].values():
+        loaders[ds_opt["name"]] = build_dataloader(build_dataset(ds_opt), ds_opt)
+    net, was_fused = load_weights(opt["network_g"], weights, opt["path"]["param_key_g"], opt["path"]["strict_load_g"])
+    net = (net if was_fused else fuse(net)).eval()
+    device = torch.device("cuda" if opt["num_gpu"] and torch.cuda.is_available() else "cpu")
+    net.to(device)
+
+    name = opt["name"]
+    root = os.path.abspath(opt["path"]["results_root"] or os.path.join("results", name))
+    mkdir_and_rename(root)
+    log = get_logger(os.path.join(root, f"test_{name}_{timestamp()}.log"))
+    log.info(f"weights {os.path.abspath(weights)} ({'fused export' if was_fused else 'fused for testing'}); "
+             f"{sum(p.numel() for p in net.parameters())} parameters")
+    metrics, val = opt["val"]["metrics"], opt["val"]
+    if metrics:
+        m0 = next(iter(metrics.values()))
+        log.info(f"metrics: {convention(m0['crop_border'], rgb=not m0['test_y_channel'])}")
+    for ds_name, loader in loaders.items():
+        vis = os.path.join(root, "visualization", ds_name)
+        sums, n, t0 = {k: 0.0 for k in metrics}, 0, time.time()
+        items = loader
+        if val["pbar"]:
+            from tqdm import tqdm
+            items = tqdm(loader, desc=ds_name, unit="img", leave=False)
+        for batch in items:
+            with torch.inference_mode():
+                sr = tensor2img(run(net, batch["lq"].to(device), val["tile"], val["tile_overlap"]))
+            img_name = batch["name"][0]
+            if val["save_img"]:
+                imwrite(os.path.join(vis, f"{img_name}_{val['suffix'] or name}.png"), sr)
+            if "gt" in batch:
+                gt = tensor2img(batch["gt"])
+                for k, m in metrics.items():
+                    sums[k] += _METRICS[m["type"]](sr, gt, m["crop_border"], m["test_y_channel"])
+            n += 1
+        lines = [f"Validation {ds_name} ({n} images, {time.time() - t0:.1f} s)"]
+        if "gt" in batch:
+            lines += [f"\t # {k}: {v / n:.4f}" for k, v in sums.items()]
+        log.info("\n".join(lines))
+    log.info(f"results in {root}")
+    return 0
+
+
+def cli(argv=None):
+    try:
+        return main(argv)
+    except (OptionError, ImageError, CheckpointError, ValueError, FileNotFoundError, KeyError, TypeError,
+            OSError, RuntimeError) as exc:
+        if os.environ.get("DGPNET_TRACEBACK"):
+            raise
+        print(f"test.py: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

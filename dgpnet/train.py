@@ -1,0 +1,201 @@
+"""Train DGPNet (BasicSR style).
+
+    python dgpnet/train.py -opt dgpnet/options/train/train_DGPNet_x4.json [--auto_resume] [--debug]
+    torchrun --nproc_per_node=2 dgpnet/train.py -opt ... --launcher pytorch
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+from common.io import CheckpointError, ImageError, load_checkpoint, save_checkpoint  # noqa: E402
+from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
+from dgpnet.models import DGPNetModel  # noqa: E402
+from dgpnet.utils import dist  # noqa: E402
+from dgpnet.utils.misc import (get_logger, get_rng_state, latest_state, mkdir_and_rename, one_line,  # noqa: E402
+                               set_rng_state, set_seed, timestamp)
+from dgpnet.utils.options import OptionError, parse_options  # noqa: E402
+from dgpnet.utils.plots import plot_curves  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Train DGPNet (BasicSR-style options file).")
+    p.add_argument("-opt", "--opt", required=True, help="path to the JSON options file (// comments allowed)")
+    p.add_argument("--launcher", choices=["none", "pytorch"], default="none", help="pytorch: torchrun DDP")
+    p.add_argument("--auto_resume", action="store_true", help="resume from the latest training state")
+    p.add_argument("--debug", action="store_true", help="debug_ name prefix; val/save every 8, print every 1")
+    p.add_argument("--force_opt", "--force_yml", nargs="+", default=None, metavar="KEY:SUB=VALUE",
+                   help="override options, e.g. train:total_iter=1000 (unknown keys are still an error)")
+    p.add_argument("--local_rank", "--local-rank", type=int, default=0, help="ignored; LOCAL_RANK is read from the environment")
+    return p.parse_args(argv)
+
+
+def _resume_path(opt, args, exp_root):
+    if args.auto_resume:
+        found = latest_state(os.path.join(exp_root, "training_states"))
+        if found:
+            return found
+    return opt["path"]["resume_state"]
+
+
+def _plots(log_dir, history):
+    plot_curves(os.path.join(log_dir, "loss.png"), {"train loss": history["loss"]}, ylabel="loss", title="training loss")
+    for ds, metrics in history["val"].items():
+        for m, pts in metrics.items():
+            plot_curves(os.path.join(log_dir, f"val_{ds}_{m}.png"), {f"{ds} {m}": pts}, ylabel=m,
+                        title=f"validation {ds} (fused network)")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    opt = parse_options(args.opt, is_train=True, debug=args.debug, overrides=args.force_opt)
+    rank, world = dist.init_dist(args.launcher, opt["dist_params"]["backend"])
+    seed = opt["manual_seed"]
+    set_seed(seed)
+    name = opt["name"]
+    exp_root = os.path.abspath(opt["path"]["experiments_root"] or os.path.join("experiments", name))
+    resume = _resume_path(opt, args, exp_root)
+    train_opt = opt["datasets"]["train"]
+    train_set = build_dataset(train_opt)
+    train_set.seed = seed
+    loader = build_dataloader(train_set, train_opt, world, rank, seed)
+    val_sets = {}
+    for phase, ds_opt in opt["datasets"].items():
+        if phase != "train":
+            val_sets[ds_opt["name"]] = build_dataloader(build_dataset(ds_opt), ds_opt)
+    if rank == 0:
+        if resume is None:
+            mkdir_and_rename(exp_root)
+        for sub in ("models", "training_states", "log", "visualization"):
+            os.makedirs(os.path.join(exp_root, sub), exist_ok=True)
+        shutil.copyfile(args.opt, os.path.join(exp_root, os.path.basename(args.opt)))
+    dist.barrier()
+    dirs = {sub: os.path.join(exp_root, sub) for sub in ("models", "training_states", "log", "visualization")}
+    log = get_logger(os.path.join(dirs["log"], f"train_{name}_{timestamp()}.log"), rank)
+    log.info(f"options {os.path.abspath(args.opt)}; experiment {exp_root}; world size {world}")
+
+    iters_per_epoch = max(len(loader), 1)
+    total_iter = int(opt["train"]["total_iter"])
+    log.info(f"training images {len(train_set)}, batch {train_opt['batch_size_per_gpu']} x {world}, "
+             f"{iters_per_epoch} iterations per epoch, {total_iter} iterations, "
+             f"about {math.ceil(total_iter / iters_per_epoch)} epochs")
+
+    model = DGPNetModel(opt, world, log)
+    log.info(f"network {opt['network_g']}: {sum(p.numel() for p in model.net_g.parameters())} training parameters")
+    start_iter, epoch, batch_in_epoch = 0, 0, 0
+    history = {"loss": [], "val": {}}
+    best = {}
+    if resume:
+        state = load_checkpoint(resume, key=None)
+        if not isinstance(state, dict) or "iter" not in state:
+            raise CheckpointError(f"{resume}: not a training state")
+        start_iter, epoch, batch_in_epoch = state["iter"], state["epoch"], state["batch_in_epoch"]
+        # BasicSR: <exp>/training_states/<iter>.state goes with <exp>/models/net_g_<iter>.pth
+        net_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(resume))), "models",
+                                f"net_g_{start_iter}.pth")
+        model.resume(state, net_path)
+        history, best = state["history"], state["best"]
+        set_rng_state(state["rng"])
+        if rank:
+            torch.manual_seed(seed + rank + start_iter)
+        log.info(f"Resuming training from epoch: {epoch}, iter: {start_iter}.")
+    elif rank:
+        torch.manual_seed(seed + rank)   # different crops per process; the weights are broadcast by DDP
+
+    lg = opt["logger"]
+    val_freq, print_freq, save_freq = int(opt["val"]["val_freq"]), int(lg["print_freq"]), int(lg["save_checkpoint_freq"])
+    bar = None
+    if rank == 0 and lg["use_tqdm"]:
+        from tqdm import tqdm
+        bar = tqdm(total=total_iter, initial=start_iter, unit="it", desc=name, dynamic_ncols=True)
+
+    def save(it):
+        if rank != 0:
+            return
+        model.save_network(dirs["models"], it)
+        state = dict(model.training_state(), iter=it, epoch=epoch, batch_in_epoch=batch_in_epoch, best=best,
+                     history=history, rng=get_rng_state())
+        save_checkpoint(state, os.path.join(dirs["training_states"], f"{it}.state"))
+        _plots(dirs["log"], history)
+        log.info(f"Saving models and training states at iter {it}.")
+
+    def validate(it):
+        if rank != 0:
+            return
+        for ds_name, vloader in val_sets.items():
+            res = model.validation(vloader, ds_name, it, os.path.join(dirs["visualization"], ds_name), opt["val"]["pbar"])
+            lines = [f"Validation {ds_name} (fused network; Y channel, crop_border {opt['scale']})"]
+            for m, v in res.items():
+                history["val"].setdefault(ds_name, {}).setdefault(m, []).append((it, v))
+                b = best.setdefault(ds_name, {}).get(m)
+                if b is None or v > b[0]:
+                    best[ds_name][m] = b = (v, it)
+                lines.append(f"\t # {m}: {v:.4f}\tBest: {b[0]:.4f} @ {b[1]} iter")
+            log.info("\n".join(lines))
+        _plots(dirs["log"], history)
+
+    it = start_iter
+    t0 = time.time()
+    while it < total_iter:
+        loader.sampler.set_epoch(epoch, batch_in_epoch)
+        for batch in loader:
+            it += 1
+            batch_in_epoch += 1
+            loss = model.optimize(batch, it)
+            if rank == 0 and (not history["loss"] or history["loss"][-1][0] < it):
+                history["loss"].append((it, loss))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.4g}", lr=f"{model.lr():.2e}")
+            if it % print_freq == 0:
+                log.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({model.lr():.3e},)] "
+                         f"[time (s): {time.time() - t0:.2f}] l_pix: {loss:.4e}")
+            if val_sets and it % val_freq == 0:
+                validate(it)
+            if it % save_freq == 0:   # after validation, so the state holds this iteration's metrics
+                save(it)
+            dist.barrier()
+            if it >= total_iter:
+                break
+        else:
+            epoch, batch_in_epoch = epoch + 1, 0
+    if bar is not None:
+        bar.close()
+    if it == start_iter:
+        log.info(f"Nothing to train: iteration {it} already reached total_iter {total_iter}.")
+    else:
+        if val_sets and it % val_freq != 0:
+            validate(it)
+        if it % save_freq != 0:
+            save(it)
+    log.info(f"End of training. Time consumed: {time.time() - t0:.1f} s. Latest model: "
+             f"{os.path.join(dirs['models'], 'net_g_latest.pth')}")
+    dist.barrier()
+    dist.cleanup()
+    return 0
+
+
+def cli(argv=None):
+    try:
+        return main(argv)
+    except (OptionError, ImageError, CheckpointError, ValueError, FileNotFoundError, KeyError, TypeError, OSError,
+            FloatingPointError, RuntimeError) as exc:
+        if os.environ.get("DGPNET_TRACEBACK"):
+            raise
+        print(f"train.py: error: {one_line(exc)}", file=sys.stderr)
+        dist.cleanup()
+        return 1
+    except KeyboardInterrupt:
+        print("train.py: interrupted; resume with --auto_resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

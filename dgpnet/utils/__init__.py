@@ -1,0 +1,1 @@
+"""Options, logging, distributed helpers and plots for the entry scripts."""
