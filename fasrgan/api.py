@@ -1,0 +1,166 @@
+"""The package's contract (DESIGN.md): MODELS, build, load, upscale; plus load_extractor.
+
+* ``fasrgan``: ESRGAN's RRDBNet (nf 64, nb 23), trained with the fine-grained attention D;
+* ``fs_srgan``: Fs-SRGAN's test-time network G(E(x)): E (1 RRDB, bundled authors' weights) and
+  G (RRDBNet on E's 64 channels, nb 16).
+
+Only Fs-SRGAN's E was released in a recoverable form (fasrgan/weights/FsSRGAN_E.pth); generator
+weights must be passed as files (the authors' FASRGAN_G.pth / FsSRGAN_G.pth, ESRGAN's
+RRDB_*_x4.pth, or a net_G_*.pth written by fasrgan/train.py).
+"""
+import os
+
+import numpy as np
+import torch
+
+from common.io import load_checkpoint
+from fasrgan.archs import FeatureExtractorE, FsGenerator, RRDBNet, convert_rrdb_keys
+from fasrgan.archs.rrdbnet_arch import infer_rrdb_config
+
+MODELS = ("fasrgan", "fs_srgan")
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+BUNDLED_E = os.path.join(WEIGHTS_DIR, "FsSRGAN_E.pth")
+
+__all__ = ["MODELS", "build", "load", "upscale", "load_extractor"]
+
+
+def _check_name(name):
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
+
+
+def build(name, scale, **cfg):
+    """Fresh (randomly initialised) network. cfg: nf, nb, gc; for fs_srgan also e_nb."""
+    _check_name(name)
+    nf, gc = cfg.pop("nf", 64), cfg.pop("gc", 32)
+    if name == "fasrgan":
+        nb = cfg.pop("nb", 23)
+        if cfg:
+            raise TypeError(f"build('fasrgan'): unknown options {', '.join(cfg)}")
+        return RRDBNet(3, 3, nf, nb, gc, scale)
+    nb, e_nb = cfg.pop("nb", 16), cfg.pop("e_nb", 1)
+    if cfg:
+        raise TypeError(f"build('fs_srgan'): unknown options {', '.join(cfg)}")
+    return FsGenerator(FeatureExtractorE(3, nf, e_nb, gc), RRDBNet(nf, 3, nf, nb, gc, scale))
+
+
+def _load_strict(net, state, path):
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(f"{path}: does not match the network ({str(exc).splitlines()[0]})") from None
+    return net
+
+
+def _rrdb_from_file(path, scale, expect_in_nc=None):
+    state = convert_rrdb_keys(load_checkpoint(path))
+    try:
+        in_nc, nf, nb = infer_rrdb_config(state)
+    except (KeyError, ValueError):
+        raise ValueError(f"{path}: not an RRDBNet checkpoint (no model.0 / model.1.sub.N keys)") from None
+    if expect_in_nc is not None and in_nc != expect_in_nc:
+        raise ValueError(f"{path}: generator takes {in_nc} input channels, expected {expect_in_nc}")
+    gc = state["model.1.sub.0.RDB1.conv1.0.weight"].shape[0] if nb else 32
+    return _load_strict(RRDBNet(in_nc, state["model.10.weight"].shape[0] if "model.10.weight" in state else 3,
+                                nf, nb, gc, scale), state, path)
+
+
+def load_extractor(path=None):
+    """Fs-SRGAN's E, loaded strictly from the authors' file (None: the bundled FsSRGAN_E.pth); eval mode."""
+    path = path or BUNDLED_E
+    state = load_checkpoint(path)
+    try:
+        in_nc, nf, nb = infer_rrdb_config(state)
+        gc = state["model.1.sub.0.RDB1.conv1.0.weight"].shape[0]
+    except (KeyError, ValueError):
+        raise ValueError(f"{path}: not a Fs-SRGAN extractor checkpoint (model.0 / model.1.sub.N keys)") from None
+    return _load_strict(FeatureExtractorE(in_nc, nf, nb, gc), state, path).eval()
+
+
+def load(name, scale, weights=None):
+    """Network in eval mode with weights.
+
+    fasrgan: ``weights`` = a generator file. fs_srgan: ``weights`` = a G file (E is the bundled
+    one), an (E, G) pair of files, or a file holding {'E': ..., 'G': ...} state dicts.
+    """
+    _check_name(name)
+    if name == "fasrgan":
+        if weights is None:
+            raise FileNotFoundError("fasrgan: no bundled generator weights (the authors' FASRGAN_G.pth is not "
+                                    "recoverable); pass weights='<FASRGAN_G.pth or experiments/<name>/models/"
+                                    "net_G_latest.pth>'")
+        net = _rrdb_from_file(weights, scale, expect_in_nc=3)
+        return net.eval()
+    if weights is None:
+        raise FileNotFoundError("fs_srgan: only the extractor E is bundled (fasrgan/weights/FsSRGAN_E.pth); pass "
+                                "weights='<FsSRGAN_G.pth>' or weights=('<E.pth>', '<G.pth>')")
+    if isinstance(weights, (tuple, list)):
+        e_path, g_path = weights
+    else:
+        e_path, g_path = None, weights
+        raw = load_checkpoint(weights, key=None)
+        if isinstance(raw, dict) and isinstance(raw.get("E"), dict) and isinstance(raw.get("G"), dict):
+            from common.io import _strip_module  # same unwrapping as load_checkpoint
+
+            E = FeatureExtractorE(*_e_cfg(raw["E"]))
+            _load_strict(E, _strip_module(raw["E"]), weights)
+            G = RRDBNet(E.out_nc, 3, *infer_rrdb_config(raw["G"])[1:], scale=scale)
+            _load_strict(G, _strip_module(raw["G"]), weights)
+            return FsGenerator(E, G).eval()
+    E = load_extractor(e_path)
+    G = _rrdb_from_file(g_path, scale, expect_in_nc=E.out_nc)
+    return FsGenerator(E, G).eval()
+
+
+def _e_cfg(state):
+    in_nc, nf, nb = infer_rrdb_config(state)
+    return in_nc, nf, nb, state["model.1.sub.0.RDB1.conv1.0.weight"].shape[0]
+
+
+def _model_scale(model):
+    return getattr(model, "scale", None) or getattr(getattr(model, "G", None), "scale", 4)
+
+
+def _run(model, x, device):
+    y = model(x.to(device, memory_format=torch.channels_last))
+    return y.float().clamp_(0, 1)
+
+
+def upscale(model, img, tile=None, tile_overlap=32):
+    """SR of a uint8 HxWx3 RGB image (HxW gray is repeated to 3 channels; the result is RGB).
+
+    ``tile``: LR tile size; tiles overlap by ``tile_overlap`` LR pixels and only each tile's
+    centre part is kept, so the result matches whole-image inference up to the receptive field
+    beyond the overlap (a few grey levels at most for RRDBNet with overlap 32).
+    """
+    img = np.asarray(img)
+    if img.dtype != np.uint8:
+        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, :3]
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"upscale expects HxWx3 RGB or HxW gray, got shape {img.shape}")
+    s = _model_scale(model)
+    device = next(model.parameters()).device
+    model = model.to(memory_format=torch.channels_last)
+    x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255).unsqueeze(0)
+    h, w = img.shape[:2]
+    with torch.inference_mode():
+        if tile is None or (tile >= h and tile >= w):
+            out = _run(model, x, device)
+        else:
+            if tile <= 0 or tile_overlap < 0:
+                raise ValueError("tile must be positive and tile_overlap non-negative")
+            out = torch.zeros(1, 3, h * s, w * s)
+            for y0 in range(0, h, tile):
+                for x0 in range(0, w, tile):
+                    y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+                    ya, xa = max(y0 - tile_overlap, 0), max(x0 - tile_overlap, 0)
+                    yb, xb = min(y1 + tile_overlap, h), min(x1 + tile_overlap, w)
+                    part = _run(model, x[:, :, ya:yb, xa:xb], device).cpu()
+                    out[:, :, y0 * s:y1 * s, x0 * s:x1 * s] = \
+                        part[:, :, (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
+    out = out.squeeze(0).cpu().numpy().transpose(1, 2, 0)
+    return np.floor(out * 255.0 + 0.5).astype(np.uint8)

@@ -1,0 +1,74 @@
+"""FASRGAN (shared/papers/fasrgan.md §2.2): RRDBNet G, U-Net fine-grained attention D.
+
+G step (D frozen, in train mode): pixel L1 + VGG feature L1 + image-level RaGAN + pixel-level GAN
+on the D map + attention-weighted L1. D step (SR detached): RaGAN on the image logits plus the
+per-pixel BCE on the maps (weight 1).
+"""
+import torch
+
+from fasrgan.losses import attention_pixel_loss, pixel_gan_loss, ragan_g_loss
+from fasrgan.models._gan_common import build_content_losses, content_terms
+from fasrgan.models.base_model import BaseModel
+from fasrgan.models.networks import define_D, define_G, load_network
+
+
+class FASRGANModel(BaseModel):
+    def __init__(self, opt, device, rank=0, world=1):
+        super().__init__(opt, device, rank, world)
+        p = opt["path"]
+        G = define_G(opt)
+        if p.get("pretrain_model_G"):
+            load_network(G, p["pretrain_model_G"], p["strict_load"])
+        self.nets["G"] = G
+        if self.is_train:
+            D = define_D(opt, opt["datasets"]["train"]["HR_size"])
+            if p.get("pretrain_model_D"):
+                load_network(D, p["pretrain_model_D"], p["strict_load"], rrdb=False)
+            self.nets["D"] = D
+        self._finish_nets()
+        if self.is_train:
+            t = opt["train"]
+            build_content_losses(self, opt, device)
+            self.l_atten_w, self.l_mask_w = t["atten_weight"] or 0, t["gan_mask_weight"] or 0
+            self._adam("G", self.nets["G"].parameters(), "G")
+            self._adam("D", self.nets["D"].parameters(), "D")
+            for net in self.nets.values():
+                net.train()
+
+    def generator(self):
+        return self.nets["G"]
+
+    def optimize_parameters(self, step):
+        G, D = self.nets["G"], self.nets["D"]
+        log = {}
+        sr = G(self.lr)
+        if step % self.d_ratio == 0 and step > self.d_init:
+            self.set_requires_grad(D, False)
+            total = content_terms(self, sr, self.hr, log)
+            fake_score, fake_map = D(sr)
+            with torch.no_grad():
+                real_score, real_map = D(self.hr)
+            if self.l_gan_w > 0:
+                l = self.l_gan_w * ragan_g_loss(self.cri_gan, real_score, fake_score)
+                log["l_g_gan"] = l.item()
+                total = total + l
+            if self.l_mask_w > 0:
+                l = self.l_mask_w * pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=True)
+                log["l_g_mask"] = l.item()
+                total = total + l
+            if self.l_atten_w > 0:
+                l = self.l_atten_w * attention_pixel_loss(sr, self.hr, fake_map)
+                log["l_g_atten"] = l.item()
+                total = total + l
+            log["l_g_total"] = total.item()
+            self._step("G", total)
+            self.set_requires_grad(D, True)
+        real_score, real_map = D(self.hr)
+        fake_score, fake_map = D(sr.detach())
+        l_d_real = 0.5 * self.cri_gan(real_score - fake_score.mean(), True)
+        l_d_fake = 0.5 * self.cri_gan(fake_score - real_score.mean(), False)
+        l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)
+        self._step("D", l_d_real + l_d_fake + l_d_mask)
+        log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(), l_d_mask=l_d_mask.item(),
+                   D_real=real_score.mean().item(), D_fake=fake_score.mean().item())
+        return log

@@ -1,0 +1,225 @@
+"""Train FASRGAN / Fs-SRGAN / the PSNR stage: python fasrgan/train.py -opt fasrgan/options/train/<x>.json"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+from common.io import CheckpointError, ImageError, atomic_write, imwrite, load_checkpoint  # noqa: E402
+from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
+from fasrgan.data import PairedDataset, build_dataloader, tensor2img  # noqa: E402
+from fasrgan.models import create_model  # noqa: E402
+from fasrgan.utils.logger import (append_jsonl, close_logger, get_logger, plot_curves,  # noqa: E402
+                                  truncate_jsonl)
+from fasrgan.utils.misc import (init_dist, latest_state, mkdir_and_rename, pick_device,  # noqa: E402
+                                set_random_seed, timestamp)
+from fasrgan.utils.options import OptionError, parse  # noqa: E402
+
+USER_ERRORS = (OptionError, FileNotFoundError, ValueError, ImageError, CheckpointError, KeyError)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("-opt", required=True, help="path to the option JSON file")
+    p.add_argument("--launcher", choices=["none", "pytorch"], default="none",
+                   help="'pytorch' under torchrun (DDP; gloo on CPU, nccl on GPU)")
+    p.add_argument("--auto_resume", action="store_true",
+                   help="resume from the largest training_states/<iter>.state of this experiment")
+    p.add_argument("--debug", action="store_true",
+                   help="debug_ name prefix, print every iteration, validate/save every 8; full tracebacks")
+    p.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def _barrier(world):
+    if world > 1:
+        torch.distributed.barrier()
+
+
+def validate(model, loader, it, dirs, opt, logger, best, lpips=None):
+    scale = opt["scale"]
+    psnrs, ssims, lps = [], [], []
+    name = loader.dataset.name
+    for data in loader:
+        sr = tensor2img(model.test(data["LR"]))
+        hr = tensor2img(data["HR"])
+        stem = os.path.splitext(os.path.basename(data["HR_path"][0]))[0]
+        imwrite(os.path.join(dirs["visualization"], stem, f"{stem}_{it}.png"), sr)
+        psnrs.append(calculate_psnr(sr, hr, scale, test_y_channel=True))
+        ssims.append(calculate_ssim(sr, hr, scale, test_y_channel=True))
+        if lpips is not None:
+            lps.append(lpips.images(sr, hr))
+    psnr, ssim = sum(psnrs) / len(psnrs), sum(ssims) / len(ssims)
+    record = {"iter": it, "dataset": name, "psnr": psnr, "ssim": ssim}
+    if lps:
+        record["lpips"] = sum(lps) / len(lps)
+    if psnr > best.get("psnr", -math.inf):
+        best.update(psnr=psnr, iter=it)
+    logger.info(f"Validation {name} (Y channel, shave {scale})\n\t # psnr: {psnr:.4f}\tBest: "
+                f"{best['psnr']:.4f} @ {best['iter']} iter\n\t # ssim: {ssim:.4f}"
+                + (f"\n\t # lpips: {record['lpips']:.4f}" if lps else ""))
+    append_jsonl(os.path.join(dirs["log"], "val_log.jsonl"), record)
+    plot_curves(os.path.join(dirs["log"], "val_log.jsonl"), os.path.join(dirs["log"], "val_curves.png"),
+                f"{opt['name']}: validation on {name}")
+
+
+def train(args):
+    opt = parse(args.opt, is_train=True)
+    if args.debug:
+        if not opt["name"].startswith("debug"):
+            opt["name"] = "debug_" + opt["name"]
+        opt["logger"].update(print_freq=1, save_checkpoint_freq=8)
+        opt["train"]["val_freq"] = 8
+    rank, world, local = init_dist(args.launcher)
+    device = pick_device(opt["gpu_ids"], local)
+    root = os.path.join(opt["path"]["experiments_root"], opt["name"])
+    dirs = {k: os.path.join(root, k) for k in ("models", "training_states", "log", "visualization")}
+
+    resume_path = opt["path"]["resume_state"]
+    if not resume_path and args.auto_resume:
+        resume_path = latest_state(dirs["training_states"])
+    if resume_path and not os.path.isfile(resume_path):
+        raise FileNotFoundError(f"path.resume_state: {resume_path}: no such training state")
+    # inputs first (data, weights files): a bad one stops the run before anything is written
+    seed = opt["train"]["manual_seed"]
+    set_random_seed(seed)
+    train_set = PairedDataset(opt["datasets"]["train"], opt["scale"], "train")
+    train_loader = build_dataloader(train_set, opt["datasets"]["train"], rank, world, seed)
+    val_loader = None
+    if "val" in opt["datasets"]:
+        val_loader = build_dataloader(PairedDataset(opt["datasets"]["val"], opt["scale"], "val"), {}, train=False)
+    model = create_model(opt, device, rank, world)
+    lpips = None
+    if opt["val_lpips"] and val_loader is not None:
+        if not opt["path"]["lpips_alex"]:
+            raise OptionError(f"{args.opt}: 'val_lpips' needs 'path.lpips_alex' (torchvision's alexnet-owt-7be5be79.pth)")
+        from fasrgan.metrics import LPIPS
+
+        lpips = LPIPS(opt["path"]["lpips_alex"], opt["path"]["lpips_linear"]).to(device)
+    set_random_seed(seed + rank)
+
+    if rank == 0:
+        if not resume_path:
+            mkdir_and_rename(root)
+        for d in dirs.values():
+            os.makedirs(d, exist_ok=True)
+        shutil.copy(args.opt, os.path.join(root, os.path.basename(args.opt)))
+    _barrier(world)
+    logger = get_logger(os.path.join(dirs["log"], f"train_{opt['name']}_{timestamp()}.log"), rank)
+    logger.info(f"options: {opt['opt_path']}; model {opt['model']}; device {device}; processes {world}")
+    logger.info(f"training on {len(train_set)} pairs from {opt['datasets']['train']['dataroot_HR']}")
+
+    start_iter, epoch, best = 0, 0, {}
+    if resume_path:
+        state = load_checkpoint(resume_path, key=None)
+        start_iter, epoch = int(state["iter"]), int(state["epoch"])
+        # the networks saved with that state: <experiment>/models/net_<X>_<iter>.pth
+        model.load_nets(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(resume_path))), "models"),
+                        start_iter)
+        model.resume_training(state)
+        best = dict(state.get("extra", {}).get("best", {}))
+        logger.info(f"Resuming training from epoch: {epoch}, iter: {start_iter}.")
+        if rank == 0:
+            for f in ("loss_log.jsonl", "val_log.jsonl"):
+                truncate_jsonl(os.path.join(dirs["log"], f), start_iter)
+
+    t = opt["train"]
+    niter, lg = t["niter"], opt["logger"]
+    loss_log = os.path.join(dirs["log"], "loss_log.jsonl")
+    sampler = train_loader.sampler if world > 1 else None
+    pbar = None
+    if rank == 0:
+        from tqdm import tqdm
+        pbar = tqdm(total=niter, initial=start_iter, unit="it", dynamic_ncols=True, file=sys.stderr,
+                    disable=not sys.stderr.isatty() and os.environ.get("FASRGAN_TQDM") != "1")
+    it, last_saved = start_iter, None
+    t0 = time.time()
+    per_epoch = len(train_loader)
+    epoch = start_iter // per_epoch
+    while it < niter:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        elif train_loader.generator is not None:   # a fresh, reproducible order per epoch (resume-safe)
+            train_loader.generator.manual_seed(seed + 7919 * epoch)
+        for data in train_loader:
+            if it >= niter:
+                break
+            it += 1
+            if t["lr_update_before_step"]:
+                model.update_learning_rate()
+            model.feed_data(data)
+            losses = model.optimize_parameters(it)
+            if not t["lr_update_before_step"]:
+                model.update_learning_rate()
+            bad = [k for k, v in losses.items() if not math.isfinite(v)]
+            if bad:
+                raise FloatingPointError(f"iter {it}: non-finite loss {', '.join(bad)}")
+            if pbar is not None:
+                pbar.update(1)
+            if rank == 0 and (it % lg["print_freq"] == 0 or it == niter):
+                lrs = model.current_lr()
+                append_jsonl(loss_log, {"iter": it, "epoch": epoch, **{f"lr_{k}": v for k, v in lrs.items()}, **losses})
+                msg = " ".join(f"{k}: {v:.4e}" for k, v in losses.items())
+                logger.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({lrs['G']:.3e})] {msg} "
+                            f"[{(time.time() - t0) / max(it - start_iter, 1):.3f} s/it]")
+            if it % lg["save_checkpoint_freq"] == 0 or it == niter:
+                if rank == 0:
+                    model.save(it, dirs["models"])
+                    model.save_training_state(it // per_epoch, it, os.path.join(dirs["training_states"], f"{it}.state"),
+                                              {"best": best})
+                    plot_curves(loss_log, os.path.join(dirs["log"], "loss_curves.png"), f"{opt['name']}: losses")
+                    logger.info(f"Saved models and training state at iter {it}.")
+                last_saved = it
+                _barrier(world)
+            if val_loader is not None and ((t["val_freq"] and it % t["val_freq"] == 0) or it == niter):
+                if rank == 0:
+                    validate(model, val_loader, it, dirs, opt, logger, best, lpips)
+                _barrier(world)
+        epoch += 1
+    if pbar is not None:
+        pbar.close()
+    if world > 1:   # every process must hold the same weights after averaged-gradient steps
+        for name, net in model.nets.items():
+            v = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+            gathered = [torch.empty_like(v) for _ in range(world)]
+            torch.distributed.all_gather(gathered, v)
+            diff = max((g - v).abs().max().item() for g in gathered)
+            logger.info(f"DDP: net_{name} max difference between processes {diff:.3g}")
+    if rank == 0:
+        if last_saved is not None:
+            for name in model.nets:
+                src = os.path.join(dirs["models"], f"net_{name}_{last_saved}.pth")
+                atomic_write(os.path.join(dirs["models"], f"net_{name}_latest.pth"),
+                             lambda tmp, src=src: shutil.copyfile(src, tmp))
+        if it <= start_iter:
+            logger.info(f"Nothing to do: iteration {start_iter} already reaches niter {niter}.")
+        logger.info("End of training.")
+    close_logger()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return train(args)
+    except USER_ERRORS + (FloatingPointError,) as exc:
+        if args.debug:
+            raise
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, KeyError):
+            msg = f"missing entry {msg}"
+        print(f"fasrgan/train.py: error: {msg}", file=sys.stderr)
+        close_logger()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

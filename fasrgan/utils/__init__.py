@@ -1,0 +1,1 @@
+"""Options, logging, folders, distributed helpers."""
