@@ -1,0 +1,102 @@
+"""The package's contract for benchmarks, tests and user scripts (DESIGN.md, "The thin waist").
+
+    from gdsr import api
+    model = api.load("gdsr", 4, weights="experiments/GDSR_x4_DIV2K/models/latest_G.pth")
+    sr = api.upscale(model, lr_uint8_rgb, tile=256)
+
+``upscale`` returns SR_fused, the output the authors evaluate. A gray HxW image is replicated to
+three channels and the result is RGB (HxWx3); RGBA input is refused (read it with common.io.imread,
+which drops alpha).
+"""
+import os
+
+import numpy as np
+import torch
+
+from gdsr.archs.gdsr_arch import GDSRNet, init_weights
+from gdsr.models.base_model import load_weights
+
+MODELS = ("gdsr",)
+WEIGHTS_NOTE = "no trained weights bundled (the authors' model is on Baidu Pan only)"
+_BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+
+
+def build(name, scale, **cfg):
+    """A fresh GDSR network with the authors' init (Kaiming x 0.1); ``cfg`` overrides nf, gc, nb_*."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; gdsr builds {', '.join(MODELS)}")
+    model = GDSRNet(scale=scale, **cfg)
+    init_weights(model, 0.1)
+    return model
+
+
+def load(name, scale, weights=None, **cfg):
+    """GDSR in eval mode with ``weights`` (our ``*_G.pth``, the authors' ``200000_G.pth``, or a
+    BasicSR ``params`` file). With ``weights=None`` the bundled ``gdsr/weights/GDSR_x<scale>.pth``,
+    which does not exist today: the error says what to pass."""
+    model = build(name, scale, **cfg)
+    if weights is None:
+        weights = os.path.join(_BUNDLED, f"GDSR_x{scale}.pth")
+        if not os.path.isfile(weights):
+            raise FileNotFoundError(
+                f"{weights}: no bundled GDSR x{scale} weights; pass weights=<path to a *_G.pth> (train one "
+                f"with gdsr/train.py, or use the authors' 200000_G.pth from the Baidu link in their README)")
+    load_weights(model, weights, strict=True)
+    return model.eval()
+
+
+def forward_tiled(net, x, tile=None, tile_overlap=32, keys=("fused",)):
+    """``net.forward_all`` of a 1x3xhxw tensor, whole or by ``tile`` x ``tile`` LR tiles.
+
+    Each tile is run with ``tile_overlap`` LR pixels of context on every side (clipped at the image
+    border) and only its own core is kept, so the result equals the whole-image one up to float
+    rounding whenever the overlap covers the receptive field the output depends on.
+    """
+    if tile is None:
+        out = net.forward_all(x)
+        return {k: out[k] for k in keys}
+    _, _, h, w = x.shape
+    s = net.scale
+    result = {}
+    for top in range(0, h, tile):
+        for left in range(0, w, tile):
+            bottom, right = min(top + tile, h), min(left + tile, w)
+            t0, l0 = max(top - tile_overlap, 0), max(left - tile_overlap, 0)
+            b0, r0 = min(bottom + tile_overlap, h), min(right + tile_overlap, w)
+            out = net.forward_all(x[:, :, t0:b0, l0:r0])
+            for k in keys:
+                o = out[k]
+                if k not in result:
+                    result[k] = o.new_zeros(o.shape[0], o.shape[1], h * s, w * s)
+                result[k][:, :, top * s:bottom * s, left * s:right * s] = \
+                    o[:, :, (top - t0) * s:(bottom - t0) * s, (left - l0) * s:(right - l0) * s]
+    return result
+
+
+def to_uint8(t):
+    """1xCxHxW float in [0, 1] -> HxWxC uint8 (clamp, x255, round half to even as torch.round)."""
+    return t[0].clamp(0, 1).mul(255.0).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def upscale(model, img, tile=None, tile_overlap=32):
+    """SR_fused of a uint8 HxWx3 RGB (or HxW gray) image: (H*s)x(W*s)x3 uint8."""
+    img = np.asarray(img)
+    if img.dtype != np.uint8:
+        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"upscale expects HxWx3 RGB or HxW gray, got shape {img.shape}")
+    if tile is not None and tile < 1:
+        raise ValueError(f"tile must be a positive integer or None, got {tile}")
+    net = model.module if hasattr(model, "module") else model
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    try:
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)[None].to(device)
+            out = forward_tiled(net, x, tile, tile_overlap)["fused"]
+            return np.ascontiguousarray(to_uint8(out))
+    finally:
+        net.train(was_training)

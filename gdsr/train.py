@@ -1,0 +1,206 @@
+"""Train GDSR: ``python gdsr/train.py -opt gdsr/options/train/train_GDSR_pretrain.json`` (stage 1),
+then ``-opt gdsr/options/train/train_GDSR.json`` (stage 2).
+
+Multi-process: ``torchrun --nproc_per_node=N gdsr/train.py -opt ... --launcher pytorch`` (DDP; gloo on
+CPU, nccl on GPU; ``batch_size`` is per process). ``--auto_resume`` continues from the newest
+``experiments/<name>/training_states/<iter>.state``. Bad input ends with one line on stderr.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from common.evaluate import evaluate_pair  # noqa: E402
+from common.io import atomic_write, imwrite, load_checkpoint  # noqa: E402
+from gdsr.data import EvalDataset, TrainDataset, build_train_loader  # noqa: E402
+from gdsr.models import create_model  # noqa: E402
+from gdsr.utils import dist as gdist  # noqa: E402
+from gdsr.utils.logger import close_logger, format_losses, get_logger  # noqa: E402
+from gdsr.utils.misc import (latest_state, mkdir_and_rename, one_line, set_random_seed, tensor2img,  # noqa: E402
+                             timestamp)
+from gdsr.utils.options import OptionError, dump, parse  # noqa: E402
+from gdsr.utils.plot import plot_curves  # noqa: E402
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="gdsr/train.py", description=__doc__.splitlines()[0])
+    p.add_argument("-opt", required=True, help="path to the option JSON file")
+    p.add_argument("--launcher", choices=["none", "pytorch"], default="none")
+    p.add_argument("--auto_resume", action="store_true", help="resume from the newest training state")
+    p.add_argument("--debug", action="store_true", help="name debug_<name>: print every iter, val/save every 8")
+    p.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def _write_text(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _load_state(path):
+    state = load_checkpoint(path, key=None)
+    if not isinstance(state, dict) or "iter" not in state:
+        raise ValueError(f"{path}: not a gdsr training state")
+    return state
+
+
+def validate(model, val_sets, opt, current_iter, history, logger):
+    """PSNR/SSIM (Y, shave = scale) of SR_fused on each val set; images to visualization/."""
+    scale = opt["scale"]
+    for ds in val_sets:
+        psnrs, ssims = [], []
+        for i in tqdm(range(len(ds)), desc=f"val {ds.name}", leave=False, disable=not sys.stderr.isatty()):
+            item = ds[i]
+            sr = tensor2img(model.test(item["LR"])["fused"])
+            res = evaluate_pair(sr, item["HR_img"], scale, names=(item["name"], item["path"]))
+            psnrs.append(res["psnr"])
+            ssims.append(res["ssim"])
+            folder = os.path.join(opt["path"]["visualization"], item["name"])
+            imwrite(os.path.join(folder, f"{item['name']}_{current_iter}.png"), sr)
+        psnr, ssim = float(np.mean(psnrs)), float(np.mean(ssims))
+        rec = history["val"].setdefault(ds.name, {"psnr": [], "ssim": []})
+        rec["psnr"].append((current_iter, psnr))
+        rec["ssim"].append((current_iter, ssim))
+        best = history["best"].get(ds.name)
+        if best is None or psnr > best[0]:
+            best = history["best"][ds.name] = (psnr, current_iter)
+        logger.info(f"Validation {ds.name} (Y, shave {scale})\n\t # psnr: {psnr:.4f}\tBest: {best[0]:.4f} @ "
+                    f"{best[1]} iter\n\t # ssim: {ssim:.4f}")
+
+
+def write_plots(opt, history):
+    log_dir = opt["path"]["log"]
+    losses = {}
+    for it, terms in history["loss"]:
+        for k, v in terms.items():
+            if k.startswith("l_"):
+                losses.setdefault(k, []).append((it, v))
+    if losses:
+        plot_curves(os.path.join(log_dir, "loss.png"), losses, f"{opt['name']}: training losses", "loss", logy=True)
+    if history["val"]:
+        plot_curves(os.path.join(log_dir, "val_psnr.png"),
+                    {n: r["psnr"] for n, r in history["val"].items()}, f"{opt['name']}: validation",
+                    "PSNR (dB, Y)")
+        plot_curves(os.path.join(log_dir, "val_ssim.png"),
+                    {n: r["ssim"] for n, r in history["val"].items()}, f"{opt['name']}: validation", "SSIM (Y)")
+
+
+def train(args):
+    opt = parse(args.opt, is_train=True, debug=args.debug)
+    try:
+        gdist.init_dist(args.launcher)
+    except RuntimeError as exc:
+        raise OptionError(str(exc)) from None
+    rank, world = gdist.get_dist_info()
+    paths = opt["path"]
+
+    state_path = paths["resume_state"]
+    if args.auto_resume and not state_path:
+        state_path = latest_state(paths["training_states"])
+    state = _load_state(state_path) if state_path else None
+    if state is not None:   # the state's own networks are loaded instead of the pretrained ones
+        paths["pretrain_model_G"] = paths["pretrain_model_D"] = None
+    seed = state["seed"] if state is not None and "seed" in state else opt["train"]["manual_seed"]
+    if seed is None:
+        seed = gdist.broadcast_object(int(np.random.SeedSequence().entropy % 10000))
+    set_random_seed(seed + rank)
+    # data, VGG and pretrained weights are checked before anything is written or renamed
+    train_set = TrainDataset(opt["datasets"]["train"], opt["scale"])
+    val_sets = [EvalDataset(d, opt["scale"], f"datasets.{k}") for k, d in opt["datasets"].items() if k != "train"]
+    model = create_model(opt)
+
+    if rank == 0:
+        if state is None:
+            mkdir_and_rename(paths["experiments_root"])
+        for sub in ("models", "training_states", "log", "visualization"):
+            os.makedirs(paths[sub], exist_ok=True)
+    gdist.barrier()
+    ts = timestamp()
+    logger = get_logger(os.path.join(paths["log"], f"train_{opt['name']}_{ts}.log"))
+    if rank == 0:
+        atomic_write(os.path.join(paths["log"], f"options_{ts}.json"), lambda tmp: _write_text(tmp, dump(opt)))
+    logger.info(f"gdsr train: {opt['opt_path']} (model {opt['model']}, x{opt['scale']}, {world} process(es))")
+    logger.info(f"Random seed: {seed}")
+    niter = opt["train"]["niter"]
+    bs = opt["datasets"]["train"]["batch_size"]
+    logger.info(f"Training set: {len(train_set)} images, batch {bs} per process, {niter:,} iterations "
+                f"({math.ceil(len(train_set) / (bs * world))} iterations per pass)")
+
+    start_iter, history = 0, {"loss": [], "val": {}, "best": {}}
+    if state is not None:
+        model.resume_training(state, state_path)
+        start_iter = state["iter"]
+        history = state.get("history", history)
+        logger.info(f"Resuming training from iter {start_iter} ({state_path})")
+    loader, sampler = build_train_loader(train_set, opt["datasets"]["train"], seed, start_iter)
+    print_freq, save_freq = opt["logger"]["print_freq"], opt["logger"]["save_checkpoint_freq"]
+    val_freq = opt["train"]["val_freq"]
+
+    data_iter = iter(loader)
+    # the bar is for a terminal; logs and captured stderr get the loss lines only
+    pbar = tqdm(total=niter, initial=start_iter, unit="it", disable=rank != 0 or not sys.stderr.isatty(),
+                dynamic_ncols=True)
+    try:
+        window, t0 = {}, time.time()
+        current_iter = start_iter
+        for current_iter in range(start_iter + 1, niter + 1):
+            model.feed_data(next(data_iter))
+            model.optimize_parameters(current_iter)
+            model.update_learning_rate()
+            log = model.get_current_log()
+            for k, v in log.items():
+                window.setdefault(k, []).append(v)
+            pbar.update(1)
+            if current_iter % print_freq == 0 or current_iter == niter:
+                mean = {k: float(np.mean(v)) for k, v in window.items()}
+                bad = [k for k, v in mean.items() if not math.isfinite(v)]
+                history["loss"].append((current_iter, mean))
+                dt = (time.time() - t0) / len(window["l_d_real" if "l_d_real" in window else "l_g_pix"])
+                logger.info(format_losses(sampler.epoch_of(current_iter), current_iter, model.current_learning_rates(),
+                                          mean) + f" time/iter: {dt:.3f}s")
+                if bad:
+                    logger.warning(f"non-finite loss at iter {current_iter}: {', '.join(bad)}")
+                pbar.set_postfix({k: f"{v:.3g}" for k, v in mean.items() if k.startswith("l_g_pix")})
+                window, t0 = {}, time.time()
+            if val_sets and (current_iter % val_freq == 0 or current_iter == niter):
+                if rank == 0:
+                    validate(model, val_sets, opt, current_iter, history, logger)
+                gdist.barrier()
+            if current_iter % save_freq == 0 or current_iter == niter:
+                if rank == 0:
+                    logger.info(f"Saving models and training state at iter {current_iter}")
+                    model.save(current_iter)
+                    model.save_training_state(current_iter, {"history": history, "seed": seed})
+                    write_plots(opt, history)
+                gdist.barrier()
+    finally:
+        pbar.close()   # so that an error message starts on its own line
+    if rank == 0:
+        model.save("latest")
+        write_plots(opt, history)
+        logger.info(f"End of training at iter {current_iter}; models in {paths['models']}")
+    close_logger()
+    return 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return train(args)
+    except (ValueError, OSError) as exc:   # bad options, files, images, checkpoints: one line
+        print(f"gdsr/train.py: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        close_logger()
+        gdist.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

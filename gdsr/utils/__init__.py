@@ -1,0 +1,1 @@
+"""Options, logging, distributed helpers and small utilities of the gdsr package."""
