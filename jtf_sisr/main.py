@@ -70,7 +70,16 @@ def run(argv=None):
     model = Model(args).to(device)
     if path:
         state, _ = weights.read(path)
-        model.model.load_state_dict(state, strict=not (args.pre_train and not args.test_only))
+        if args.pre_train and not args.test_only and not args.load:
+            # fine-tuning (e.g. x3 from x4, EDSR's habit): keep the tensors whose shapes fit
+            own = model.model.state_dict()
+            dropped = [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
+            state = {k: v for k, v in state.items() if k not in dropped}
+            model.model.load_state_dict(state, strict=False)
+            if dropped:
+                exp.write_log(f"{len(dropped)} tensors of {path} do not fit this model and stay random")
+        else:
+            model.model.load_state_dict(state)
         exp.write_log(f"Load the model from {path}")
     train_model = model
     if world > 1 and not args.test_only:
