@@ -13,5 +13,8 @@ test-slow:
 	$(PYTHON) -m pytest -q -m slow
 
 bench:
+	$(PYTHON) -m benchmarks.run
 	$(PYTHON) -m benchmarks.bicubic --sets Set5 Set14 --scales 2 3 4
 	$(PYTHON) -m benchmarks.metrics_speed --n 100
+	$(PYTHON) -m benchmarks.bench_dgpnet
+	$(PYTHON) -m benchmarks.bench_darsr

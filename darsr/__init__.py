@@ -1,1 +1,1 @@
-"""darsr: filled by its own issue."""
+"""DARSR (ICCV 2023): per-image correction filter for blind SR with a frozen SRFBN-S; see README.md."""

@@ -1,0 +1,105 @@
+"""Make a DIV2KRK-style synthetic blind-SR set: each HR image blurred by its own random
+anisotropic Gaussian kernel with multiplicative noise, then subsampled (KernelGAN's recipe,
+assafshocher/BlindSR_dataset_generator, as summarised in shared/papers/darsr.md Sec. 6).
+
+    python darsr/make_div2krk.py --hr_dir DIR --scale 2 --out DIR [--seed 0] [--kernel_size 13]
+
+Writes <out>/lr_x<s>/<stem>.png, <out>/gt/<stem>.png (HR mod-cropped to the scale; same file
+names as the LR, as darsr/main.py pairs them) and <out>/gt_k_x<s>/<stem>.npy (the true kernel).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import argparse  # noqa: E402
+
+import numpy as np  # noqa: E402
+from scipy.ndimage import center_of_mass, correlate, shift  # noqa: E402
+
+from common.io import ImageError, atomic_write, imread, imwrite, scan_images  # noqa: E402
+
+DEFAULT_KERNEL_SIZE = {2: 13, 4: 21}
+
+
+def random_kernel(scale, k_size, rng, noise=0.4):
+    """Anisotropic Gaussian, variances ~ U(0.175 s, 2.5 s), angle ~ U(0, pi), with multiplicative noise."""
+    lam = rng.uniform(0.175 * scale, 2.5 * scale, size=2)
+    theta = rng.uniform(0, np.pi)
+    q = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    inv = np.linalg.inv(q @ np.diag(lam) @ q.T)
+    mu = k_size // 2 + 0.5 * (scale - k_size % 2)
+    yy, xx = np.mgrid[0:k_size, 0:k_size].astype(np.float64)
+    d = np.stack([yy - mu, xx - mu], -1)
+    k = np.exp(-0.5 * np.einsum("...i,ij,...j->...", d, inv, d))
+    k *= 1 + rng.uniform(-noise, noise, size=k.shape)
+    k /= k.sum()
+    com = np.array(center_of_mass(k))
+    k = shift(k, mu - com, order=1, mode="constant")     # re-centre the noisy kernel
+    k = np.clip(k, 0, None)
+    return k / k.sum()
+
+
+def degrade(hr, kernel, scale):
+    """Per-channel correlation with the kernel, then keep rows/cols round(linspace(0, H - s, H / s))."""
+    hr = hr.astype(np.float64)
+    if hr.ndim == 2:
+        blurred = correlate(hr, kernel, mode="nearest")
+    else:
+        blurred = np.stack([correlate(hr[..., c], kernel, mode="nearest") for c in range(hr.shape[2])], -1)
+    h, w = hr.shape[:2]
+    rows = np.round(np.linspace(0, h - scale, h // scale)).astype(int)
+    cols = np.round(np.linspace(0, w - scale, w // scale)).astype(int)
+    return np.clip(np.round(blurred[rows][:, cols]), 0, 255).astype(np.uint8)
+
+
+def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
+    """Build the set; returns a list of (lr_path, gt_path, kernel_path). ``crop`` centre-crops each HR first."""
+    files = scan_images(hr_dir)
+    if not files:
+        raise ImageError(f"{hr_dir}: no images found")
+    rng = np.random.default_rng(seed)
+    k_size = kernel_size or DEFAULT_KERNEL_SIZE.get(scale, 4 * scale + 5)
+    made = []
+    for path in files[:limit]:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        hr = imread(path)
+        if hr.ndim == 2:
+            hr = np.repeat(hr[:, :, None], 3, axis=2)
+        if crop:
+            h, w = hr.shape[:2]
+            t, l = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
+            hr = hr[t:t + crop, l:l + crop]
+        hr = hr[:hr.shape[0] - hr.shape[0] % scale, :hr.shape[1] - hr.shape[1] % scale]   # top-left mod-crop
+        k = random_kernel(scale, k_size, rng)
+        lr_path = os.path.join(out, f"lr_x{scale}", f"{stem}.png")
+        gt_path = os.path.join(out, "gt", f"{stem}.png")
+        k_path = os.path.join(out, f"gt_k_x{scale}", f"{stem}.npy")
+        imwrite(lr_path, degrade(hr, k, scale))
+        imwrite(gt_path, hr)
+        atomic_write(k_path, lambda tmp: np.save(tmp, k))
+        made.append((lr_path, gt_path, k_path))
+    return made
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="DIV2KRK-style synthetic set (random kernels)")
+    p.add_argument("--hr_dir", required=True)
+    p.add_argument("--scale", type=int, default=2, choices=(2, 4))
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--kernel_size", type=int, default=0, help="0: 13 for x2, 21 for x4")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.add_argument("--crop", type=int, default=0, help="centre-crop each HR to this size first (0: no)")
+    a = p.parse_args(argv)
+    try:
+        made = make(a.hr_dir, a.scale, a.out, a.seed, a.kernel_size or None, a.limit, a.crop or None)
+    except (ImageError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(made)} images written to {a.out} (lr_x{a.scale}/, gt/, gt_k_x{a.scale}/)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

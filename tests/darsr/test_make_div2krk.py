@@ -1,0 +1,40 @@
+import numpy as np
+from scipy.ndimage import center_of_mass
+
+from common.io import imread, imwrite
+from darsr.make_div2krk import degrade, main, random_kernel
+from tests.darsr.conftest import synthetic_hr
+
+
+def test_random_kernel_properties():
+    rng = np.random.default_rng(0)
+    for scale, size in ((2, 13), (4, 21)):
+        k = random_kernel(scale, size, rng)
+        assert k.shape == (size, size) and abs(k.sum() - 1) < 1e-9 and k.min() >= 0
+        mu = size // 2 + 0.5 * (scale - size % 2)
+        np.testing.assert_allclose(center_of_mass(k), (mu, mu), atol=0.05)
+
+
+def test_degrade_size():
+    k = random_kernel(2, 13, np.random.default_rng(1))
+    assert degrade(synthetic_hr(40, 50), k, 2).shape == (20, 25, 3)
+
+
+def test_cli(tmp_path, capsys):
+    imwrite(tmp_path / "hr" / "a.png", synthetic_hr(41, 50))
+    out = tmp_path / "set"
+    assert main(["--hr_dir", str(tmp_path / "hr"), "--scale", "2", "--out", str(out)]) == 0
+    assert imread(out / "lr_x2" / "a.png").shape == (20, 25, 3)
+    assert imread(out / "gt" / "a.png").shape == (40, 50, 3)
+    assert np.load(out / "gt_k_x2" / "a.npy").shape == (13, 13)
+    assert main(["--hr_dir", str(tmp_path / "none"), "--out", str(out)]) == 2
+    assert "none" in capsys.readouterr().err
+
+
+def test_bench_kernel_error():
+    from benchmarks.bench_darsr import kernel_error
+
+    k = random_kernel(2, 13, np.random.default_rng(2))
+    assert kernel_error(k, k) < 1e-12
+    assert kernel_error(np.pad(k, 4), k) < 1e-6                 # size-independent
+    assert kernel_error(np.full((13, 13), 1 / 169), k) > 1e-3
