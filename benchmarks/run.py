@@ -149,8 +149,8 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
             model = api.build(method.model, s).eval()
             x = torch.rand(1, 3, lr_size, lr_size)
             with torch.inference_mode():
-                flops = count_flops(model, x)
-                latency = measure_latency(lambda: model(x), warmup=1, repeats=repeats)
+                flops = count_flops(model, x)          # this forward is also the warm-up
+                latency = measure_latency(lambda: model(x), warmup=0, repeats=repeats)
         except Exception as exc:
             rows.append({**row, "status": f"failed: {_one_line(exc)}"})
             continue
@@ -230,14 +230,14 @@ def main(argv=None):
     p.add_argument("--sets", nargs="+", default=["Set5", "Set14"])
     p.add_argument("--data_root", default=BUNDLED_ROOT, help="folder holding <Set>/HR (default: the bundled sets)")
     p.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
-    p.add_argument("--full", action="store_true", help="256x256 latency with 5 repeats and 1024x1024 memory runs")
-    p.add_argument("--lr_size", type=int, default=None, help="LR side for the latency (default 128, --full 256)")
+    p.add_argument("--full", action="store_true", help="5 latency repeats and 1024x1024 whole-vs-tiled memory runs")
+    p.add_argument("--lr_size", type=int, default=256, help="LR side for FLOPs and latency")
     p.add_argument("--out", default=os.path.join(REPO, "benchmarks", "results"))
     args = p.parse_args(argv)
     if not os.path.isdir(args.data_root):
         print(f"error: {args.data_root}: no such folder", file=sys.stderr)
         return 2
-    lr_size = args.lr_size or (256 if args.full else 128)
+    lr_size = args.lr_size
     machine = machine_info()
     print(f"torch {machine['torch']}, {machine['threads']} threads, {machine['cpu']}; "
           f"fp32 matmul {machine['matmul_gflops']:.1f} GFLOP/s")

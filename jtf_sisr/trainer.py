@@ -129,8 +129,8 @@ class Trainer:
             ssim_row[0, i, j] = float(np.mean([s["ssim"] for s in scores]))
             if psnr_row[0, i, j] > self.best[i, j]:
                 self.best[i, j], self.best_epoch[i, j] = psnr_row[0, i, j], max(self.epoch, 1)
-            exp.write_log(f"[{ds.name} x{ds.scale}]\tPSNR: {psnr_row[0, i, j]:.3f} SSIM: {ssim_row[0, i, j]:.4f} "
-                          f"(Best: {self.best[i, j]:.3f} @epoch {int(self.best_epoch[i, j])})")
+            best = "" if args.test_only else f" (Best: {self.best[i, j]:.3f} @epoch {int(self.best_epoch[i, j])})"
+            exp.write_log(f"[{ds.name} x{ds.scale}]\tPSNR: {psnr_row[0, i, j]:.3f} SSIM: {ssim_row[0, i, j]:.4f}{best}")
         exp.write_log(f"Forward: {time.time() - t0:.2f}s\n")
         if args.test_only:
             return
