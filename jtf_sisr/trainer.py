@@ -1,7 +1,6 @@
 """EDSR's training flow: an epoch of ``--test_every`` batches, then a test on every set and scale,
 the logs, the plots and the checkpoints; resume restores all of it."""
 import math
-import os
 import time
 
 import numpy as np

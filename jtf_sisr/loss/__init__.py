@@ -1,5 +1,4 @@
 """EDSR's loss string ('1*L1+0.1*GradL1') with JTF-SISR's gradient terms, and its per-epoch log."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 

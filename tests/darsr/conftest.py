@@ -1,19 +1,10 @@
 import numpy as np
 import pytest
-import torch
 from scipy.ndimage import gaussian_filter
 
 from common.imresize import imresize
 from common.io import imwrite
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a shared 2-core machine two spinning threads can be 10x slower."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def synthetic_hr(h, w, seed=0):

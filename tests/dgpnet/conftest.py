@@ -64,11 +64,3 @@ def pairs(tmp_path):
     make_pairs(str(tmp_path))
     return tmp_path
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, and far faster on a loaded machine (no OpenMP spinning)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)

@@ -12,14 +12,6 @@ TINY_G = {"nf": 8, "gc": 4, "nb_e": 1, "nb_l_1": 1, "nb_l_2": 1, "nb_h_1": 1, "n
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The shared 2-core machine is much faster with one intra-op thread per process."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.fixture(scope="session")
 def vgg19_file(tmp_path_factory):
