@@ -11,7 +11,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from common.metrics import calculate_psnr, calculate_ssim
+from common.evaluate import evaluate_pair
 from darsr import api
 from darsr.data import PatchSampler
 from darsr.losses import DownScaleLoss, KernelConstraints, shave, sobel_magnitude
@@ -153,7 +153,9 @@ class Learner:
 
 
 def _metrics(sr, gt, s):
-    return {"psnr": calculate_psnr(sr, gt, s), "ssim": calculate_ssim(sr, gt, s)}
+    """PSNR/SSIM of the project's convention; a gray GT is scored as gray (SR reduced to it)."""
+    r = evaluate_pair(sr, gt, s)
+    return {"psnr": r["psnr"], "ssim": r["ssim"]}
 
 
 def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
@@ -171,8 +173,6 @@ def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
     if lr.ndim == 2:
         lr = np.repeat(lr[:, :, None], 3, axis=2)
     if gt is not None:
-        if gt.ndim == 2:
-            gt = np.repeat(gt[:, :, None], 3, axis=2)
         if gt.shape[:2] != (lr.shape[0] * s, lr.shape[1] * s):
             raise ValueError(f"{name}: GT is {gt.shape[1]}x{gt.shape[0]}, expected {s}x the LR "
                              f"({lr.shape[1] * s}x{lr.shape[0] * s})")
@@ -217,7 +217,7 @@ def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
 
 def _oracle_pick(learner, lr_t, gt, s, best):
     corrected, ours = learner.infer(lr_t)
-    psnr = calculate_psnr(ours, gt, s)
+    psnr = _metrics(ours, gt, s)["psnr"]
     if best is None or psnr > best["psnr"]:
         best = {"psnr": psnr, "corrected": corrected, "ours": ours, "kernel": learner.kernel()}
     return best

@@ -32,3 +32,16 @@ def test_correct_returns_corrected_sr_kernel():
     corrected, sr, kernel = api.correct(lr, 2, iters=2, seed=0, preset="tiny")
     assert corrected.shape == lr.shape and corrected.dtype == np.uint8
     assert sr.shape == (120, 128, 3) and kernel.shape == (13, 13)
+
+
+def test_gray_ground_truth_is_scored_as_gray():
+    """A gray GT (Set14 bridge) is scored on its gray values, the SR reduced to gray, not mapped to Y."""
+    import numpy as np
+
+    from common.metrics import calculate_psnr
+    from darsr.learner import _metrics
+
+    rng = np.random.default_rng(0)
+    gt = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+    sr = np.repeat(np.clip(gt.astype(int) + rng.integers(-3, 4, gt.shape), 0, 255).astype(np.uint8)[:, :, None], 3, 2)
+    assert _metrics(sr, gt, 2)["psnr"] == calculate_psnr(sr[:, :, 0], gt, 2)
