@@ -98,6 +98,8 @@ def quality(methods, root, sets, scales, max_images=None):
     rows = []
     for method in methods:
         for scale in scales:
+            if method.package is not None and scale not in method.scales:
+                continue
             fn, weights = _upscaler(method, scale)
             for name in sets:
                 row = {"method": method.label, "set": name, "scale": scale, "weights": weights}
@@ -147,6 +149,8 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
             continue
         try:
             model = api.build(method.model, s).eval()
+            if hasattr(api, "fuse"):            # re-parameterizable (DGPNet): time what inference runs
+                model, row["note"] = api.fuse(model).eval(), "fused"
             x = torch.rand(1, 3, lr_size, lr_size)
             with torch.inference_mode():
                 flops = count_flops(model, x)          # this forward is also the warm-up
@@ -193,7 +197,8 @@ def speed_table(rows):
         mem = "-"
         if r.get("peak_mib_whole") is not None:
             mem = f"{_fmt(r['peak_mib_whole'], '.0f')} / {_fmt(r.get('peak_mib_tiled'), '.0f')}"
-        lines.append(f"| {r['method']} | x{r['scale']} | {r['params']:,} | {r['flops'] / 1e9:.1f} | "
+        label = f"{r['method']} ({r['note']})" if r.get("note") else r["method"]
+        lines.append(f"| {label} | x{r['scale']} | {r['params']:,} | {r['flops'] / 1e9:.1f} | "
                      f"{r['latency_s']:.3f} | {r['gflops']:.1f} | {r['efficiency']:.2f} | {mem} |")
     return "\n".join(lines)
 
