@@ -148,9 +148,12 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
             rows.append({**row, "status": why})
             continue
         try:
-            model = api.build(method.model, s).eval()
-            if hasattr(api, "fuse"):            # re-parameterizable (DGPNet): time what inference runs
-                model, row["note"] = api.fuse(model).eval(), "fused"
+            try:                                  # time the network the quality rows use, if it exists
+                model, row["note"] = api.load(method.model, s), "bundled weights"
+            except Exception:
+                model, row["note"] = api.build(method.model, s).eval(), "default size, no weights"
+                if hasattr(api, "fuse"):          # re-parameterizable (DGPNet): time what inference runs
+                    model, row["note"] = api.fuse(model).eval(), "fused, no weights"
             x = torch.rand(1, 3, lr_size, lr_size)
             with torch.inference_mode():
                 flops = count_flops(model, x)          # this forward is also the warm-up
