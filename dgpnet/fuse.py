@@ -15,11 +15,11 @@ import argparse  # noqa: E402
 
 import torch  # noqa: E402
 
-from common.io import CheckpointError, ImageError, save_checkpoint  # noqa: E402
+from common.io import save_checkpoint  # noqa: E402
 from dgpnet.archs import fuse  # noqa: E402
 from dgpnet.models.net_utils import load_weights  # noqa: E402
-from dgpnet.utils.misc import one_line  # noqa: E402
-from dgpnet.utils.options import OptionError, load_json, parse_options  # noqa: E402
+from dgpnet.utils.misc import run_cli  # noqa: E402
+from dgpnet.utils.options import load_json, parse_options  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -57,14 +57,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    try:
-        return main(argv)
-    except (OptionError, ImageError, CheckpointError, ValueError, FileNotFoundError, KeyError, TypeError,
-            OSError, RuntimeError) as exc:
-        if os.environ.get("DGPNET_TRACEBACK"):
-            raise
-        print(f"fuse.py: error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    return run_cli(main, "fuse.py", argv)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ import time  # noqa: E402
 import torch  # noqa: E402
 
 from common.evaluate import convention  # noqa: E402
-from common.io import CheckpointError, ImageError, imwrite  # noqa: E402
+from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
 from dgpnet.archs import fuse  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
 from dgpnet.models.net_utils import load_weights, tensor2img  # noqa: E402
-from dgpnet.utils.misc import get_logger, mkdir_and_rename, one_line, timestamp  # noqa: E402
+from dgpnet.utils.misc import get_logger, mkdir_and_rename, run_cli, timestamp  # noqa: E402
 from dgpnet.utils.options import OptionError, parse_options  # noqa: E402
 from dgpnet.utils.tiling import run  # noqa: E402
 
@@ -85,14 +85,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    try:
-        return main(argv)
-    except (OptionError, ImageError, CheckpointError, ValueError, FileNotFoundError, KeyError, TypeError,
-            OSError, RuntimeError) as exc:
-        if os.environ.get("DGPNET_TRACEBACK"):
-            raise
-        print(f"test.py: error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    return run_cli(main, "test.py", argv)
 
 
 if __name__ == "__main__":

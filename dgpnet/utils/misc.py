@@ -92,6 +92,22 @@ def one_line(exc):
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+# user-facing failures of the entry scripts (OptionError, ImageError and CheckpointError are ValueErrors)
+USER_ERRORS = (ValueError, OSError, KeyError, TypeError, RuntimeError)
+
+
+def run_cli(main, prog, argv=None):
+    """Run an entry script's ``main``; a user error becomes one line on stderr and exit code 1
+    (set DGPNET_TRACEBACK=1 for the traceback)."""
+    try:
+        return main(argv)
+    except USER_ERRORS as exc:
+        if os.environ.get("DGPNET_TRACEBACK"):
+            raise
+        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+
+
 def latest_state(folder):
     """Path of the ``<iter>.state`` with the largest iteration in ``folder``, or None."""
     if not os.path.isdir(folder):
