@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = [
     "ImageError", "CheckpointError", "IMAGE_EXTENSIONS", "imread", "imwrite", "scan_images",
-    "pair_images", "load_checkpoint", "save_checkpoint", "atomic_write",
+    "pair_images", "check_pair_size", "load_checkpoint", "save_checkpoint", "atomic_write",
 ]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
@@ -160,12 +160,19 @@ def pair_images(lr_dir, hr_dir, scale=None, filename_tmpl="{}", check_size=True)
         raise ValueError(f"unpaired images between {lr_dir} and {hr_dir}: " + ", ".join(map(os.path.basename, unpaired)))
     if scale and check_size:
         for lr, hr in pairs:
-            lh, lw = imread(lr).shape[:2]
-            hh, hw = imread(hr).shape[:2]
-            scaled = 0 <= hh - lh * scale < scale and 0 <= hw - lw * scale < scale
-            if not (scaled or (lh, lw) == (hh, hw)):
-                raise ValueError(f"{lr}: {lw}x{lh} LR does not match {hr} ({hw}x{hh}) at x{scale}")
+            check_pair_size(lr, hr, scale)
     return sorted(pairs)
+
+
+def check_pair_size(lr, hr, scale):
+    """Read an LR/HR pair; the HR must be scale x the LR up to the mod-crop remainder, or the LR's own
+    size (real-SR sets). Returns (LR (h, w), whether the LR is scaled); ValueError naming both files."""
+    lh, lw = imread(lr).shape[:2]
+    hh, hw = imread(hr).shape[:2]
+    scaled = 0 <= hh - lh * scale < scale and 0 <= hw - lw * scale < scale
+    if not (scaled or (lh, lw) == (hh, hw)):
+        raise ValueError(f"{lr}: {lw}x{lh} LR does not match {hr} ({hw}x{hh}) at x{scale}")
+    return (lh, lw), scaled
 
 
 def _strip_module(state):

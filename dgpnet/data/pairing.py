@@ -10,7 +10,7 @@
 import os
 import re
 
-from common.io import imread, pair_images, scan_images
+from common.io import check_pair_size, pair_images, scan_images
 
 __all__ = ["find_pairs", "check_sizes", "LAYOUTS"]
 
@@ -45,11 +45,7 @@ def check_sizes(pairs, scale):
     """Read every pair once; returns the network-input (LR) size (h, w) of each pair."""
     sizes = []
     for lr, hr in pairs:
-        lh, lw = imread(lr).shape[:2]
-        hh, hw = imread(hr).shape[:2]
-        scaled = 0 <= hh - lh * scale < scale and 0 <= hw - lw * scale < scale
-        if not (scaled or (lh, lw) == (hh, hw)):
-            raise ValueError(f"{lr}: {lw}x{lh} LR does not match {hr} ({hw}x{hh}) at x{scale}")
+        (lh, lw), scaled = check_pair_size(lr, hr, scale)
         sizes.append((lh, lw) if scaled else (lh // scale, lw // scale))
     return sizes
 
