@@ -3,11 +3,12 @@
     python -m benchmarks.run [--sets Set5 Set14] [--data_root DIR] [--scales 2 3 4] [--full] [--out DIR]
 
 Quality: for each set, scale and method with weights, HR -> mod-crop -> MATLAB bicubic LR ->
-``api.upscale`` -> PSNR/SSIM on Y shaving ``scale`` (NIQE too for the perceptual methods).
+``api.upscale`` -> PSNR/SSIM/RMSE on Y shaving ``scale``, and NIQE of every method.
 Speed: parameters, FLOPs, latency of one LR image (median after warm-up), achieved GFLOP/s and its
 fraction of this machine's fp32 matmul GFLOP/s measured in the same run; peak memory of a
 whole-image versus a tiled ``upscale`` in a fresh process each. A method whose package or weights
-do not exist yet still gets a row that says so.
+do not exist yet still gets a row that says so. Pictures: PSNR vs latency and vs parameters, a crop
+grid of every method and RMSE vs NIQE (``benchmarks.pictures``); latest.md lists them.
 """
 import argparse
 import importlib
@@ -94,7 +95,7 @@ def _upscaler(method, scale):
 
 
 def quality(methods, root, sets, scales, max_images=None):
-    """Rows of mean PSNR/SSIM (and NIQE) per method, set and scale."""
+    """Rows of mean PSNR/SSIM, RMSE (255 * 10^(-PSNR/20) per image) and NIQE per method, set and scale."""
     rows = []
     for method in methods:
         for scale in scales:
@@ -112,9 +113,9 @@ def quality(methods, root, sets, scales, max_images=None):
                 for path in scan_images(folder)[:max_images]:
                     hr = modcrop(imread(path), scale)
                     sr = fn(bi(hr, scale), hr.shape)
-                    scores.append(evaluate_pair(sr, hr, scale, niqe=method.perceptual and min(hr.shape[:2]) >= 192,
-                                                names=(method.label, path)))
-                for key in ("psnr", "ssim", "niqe"):
+                    score = evaluate_pair(sr, hr, scale, niqe=min(hr.shape[:2]) >= 192, names=(method.label, path))
+                    scores.append({**score, "rmse": 255 * 10 ** (-score["psnr"] / 20)})
+                for key in ("psnr", "ssim", "niqe", "rmse"):
                     vals = [s[key] for s in scores if key in s]
                     if vals:
                         row[key] = float(np.mean(vals))
@@ -252,7 +253,7 @@ def main(argv=None):
     print(f"torch {machine['torch']}, {machine['threads']} threads, {machine['cpu']}; "
           f"fp32 matmul {machine['matmul_gflops']:.1f} GFLOP/s")
     q = quality(METHODS, args.data_root, args.sets, args.scales)
-    print(f"\nQuality ({convention('scale')}; NIQE for perceptual methods)\n" + quality_table(q))
+    print(f"\nQuality ({convention('scale')}; NIQE of every method)\n" + quality_table(q))
     s = speed(METHODS, 4, lr_size, machine, repeats=5 if args.full else 2,
               memory_size=1024 if args.full else None, tile=256 if args.full else None)
     print(f"\nSpeed (one {lr_size}x{lr_size} LR, fp32, batch 1)\n" + speed_table(s))
@@ -260,9 +261,12 @@ def main(argv=None):
     result = {"machine": machine, "quality": q, "speed": s}
     text = json.dumps(result, indent=2, default=str)
     atomic_write(os.path.join(args.out, "latest.json"), lambda tmp: pathlib.Path(tmp).write_text(text))
-    md = f"# Benchmark\n\n{machine}\n\n## Quality\n\n{quality_table(q)}\n\n## Speed\n\n{speed_table(s)}\n"
-    atomic_write(os.path.join(args.out, "latest.md"), lambda tmp: pathlib.Path(tmp).write_text(md))
     pics = plots(q, s, args.out)
+    from benchmarks.pictures import crop_grid, rmse_niqe_plot   # here: pictures imports this module
+    pics += [crop_grid(METHODS, args.data_root, args.out), rmse_niqe_plot(q, args.out)]
+    md = (f"# Benchmark\n\n{machine}\n\n## Quality\n\n{quality_table(q)}\n\n## Speed\n\n{speed_table(s)}\n\n"
+          "## Pictures\n\n" + "".join(f"![{os.path.basename(p)}]({os.path.basename(p)})\n\n" for p in pics))
+    atomic_write(os.path.join(args.out, "latest.md"), lambda tmp: pathlib.Path(tmp).write_text(md))
     print(f"\nwritten: {args.out}/latest.md, latest.json, " + ", ".join(map(os.path.basename, pics)))
     return 0
 
