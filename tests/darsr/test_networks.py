@@ -101,7 +101,7 @@ def test_fast_preset_inits():
     x = torch.full((1, 3, 40, 40), 0.7)
     with torch.no_grad():
         torch.testing.assert_close(g(x), torch.full_like(g(x), 0.7), atol=1e-5, rtol=0)
-    darm = DARM().init_identity(scale=0.0)
+    darm = DARM().init_identity()          # the default starts exactly at the identity
     x = torch.rand(1, 3, 24, 24)
     with torch.no_grad():
         torch.testing.assert_close(darm(x), x, atol=1e-5, rtol=0)
