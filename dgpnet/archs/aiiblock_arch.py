@@ -36,9 +36,18 @@ class Att(nn.Module):
             self.ca = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(num_feat, mid, 1), nn.ReLU(inplace=True),
                                     nn.Conv2d(mid, num_feat, 1), nn.Sigmoid())
 
+    def gate_from_mean(self, mean):
+        """The N x C x 1 x 1 channel gate for given per-channel means of the fused map."""
+        return self.ca[1:](mean)
+
+    def gated(self, y, gate=None):
+        """``y`` times its channel gate; ``gate`` (N x C x 1 x 1) replaces the pooled one when given."""
+        if self.att == "none":
+            return y
+        return y * (self.ca(y) if gate is None else gate)
+
     def forward(self, a, b):
-        y = self.fuse(torch.cat([a, b], dim=1))
-        return y * self.ca(y) if self.att == "ca" else y
+        return self.gated(self.fuse(torch.cat([a, b], dim=1)))
 
 
 class AIIBlock(nn.Module):
@@ -54,9 +63,15 @@ class AIIBlock(nn.Module):
         self.att1, self.att2 = Att(c, att, reduction), Att(c, att, reduction)
         self.act = nn.LeakyReLU(negative_slope, inplace=True)
 
-    def forward(self, x):
+    def attention_inputs(self, x):
+        """(y1, y2): the two 1x1-fused maps that att1 and att2 gate."""
         s = self.act(self.stat(x))
         t = self.act(self.struct(x))
-        a1 = self.att1(self.dg_a(s), self.dg_c(t))
-        a2 = self.att2(self.dg_d(t), self.dg_b(s))
-        return x + a1 + a2
+        y1 = self.att1.fuse(torch.cat([self.dg_a(s), self.dg_c(t)], dim=1))
+        y2 = self.att2.fuse(torch.cat([self.dg_d(t), self.dg_b(s)], dim=1))
+        return y1, y2
+
+    def forward(self, x, gates=(None, None)):
+        """``gates``: optional channel gates (g1, g2) used instead of pooling over ``x`` (tiled inference)."""
+        y1, y2 = self.attention_inputs(x)
+        return x + self.att1.gated(y1, gates[0]) + self.att2.gated(y2, gates[1])

@@ -54,7 +54,10 @@ class DGPNet(nn.Module):
 
     def forward(self, x):
         f0 = self.head(x)
-        f = self.body(f0)
+        return self.reconstruct(x, self.body(f0), f0)
+
+    def reconstruct(self, x, f, f0=None):
+        """HR image from the LR image ``x``, the block output ``f`` and (with feat_skip) the head output ``f0``."""
         if self.feat_skip:
             f = self.body_tail(f) + f0
         u = self.shuffle(self.up(f))

@@ -53,7 +53,7 @@ def tensor2img(t):
     """float [0,1] 1x3xHxW or 3xHxW tensor -> uint8 HxWx3 (rounded, clipped)."""
     if t.dim() == 4:
         t = t[0]
-    return t.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+    return t.detach().clamp(0, 1).mul_(255).round_().to(torch.uint8).permute(1, 2, 0).cpu().numpy()  # one float copy
 
 
 def fused_eval(net):
