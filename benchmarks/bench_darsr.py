@@ -1,6 +1,7 @@
 """DARSR benchmark: blind x2 SR on a small DIV2KRK-style set made from bundled images.
 
     python -m benchmarks.bench_darsr [--images 1] [--preset fast] [--num_iters 60] [--threads 1]
+    python -m benchmarks.bench_darsr --stages [--threads 2]     # seconds per iteration of each stage
 
 The default (1 image, fast preset with 60 iterations, 1 thread) takes about 2-2.5 minutes on 2 cores.
 
@@ -18,14 +19,17 @@ import time
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 from scipy.ndimage import center_of_mass, shift
 
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency
 from common.io import imread
 from darsr import api
-from darsr.learner import run_image
+from darsr.data import PatchSampler
+from darsr.learner import Learner, run_image
 from darsr.losses import bicubic_x2_kernel
 from darsr.make_div2krk import make
+from darsr.networks import DSEM
 from darsr.options import make_config
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "Set5", "HR")
@@ -82,6 +86,51 @@ def srfbn_row(size=256, repeats=3):
             "threads": torch.get_num_threads()}
 
 
+def _median_seconds(fn, repeats):
+    """Median wall time of ``fn`` after one warm-up call, autograd on (training steps need it)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def stage_times(presets=("fast", "paper"), size=256, repeats=3):
+    """Seconds per DSEM iteration, per joint G/D/DARM iteration and per whole-image inference
+    (median of ``repeats`` after a warm-up) for each preset, on a random ``size`` x ``size`` LR at x2."""
+    lr = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
+    sr = api.load("srfbn_s", 2)
+    out = []
+    for preset in presets:
+        conf = make_config(scale_factor=2, preset=preset, seed=0, device="cpu")
+        sampler = PatchSampler(lr, 2, conf.input_crop_size, seed=0, device="cpu", name="random")
+        dsem = DSEM()
+        opt = torch.optim.Adam(dsem.parameters(), lr=1e-4)
+
+        def dsem_step():
+            b = sampler.sample(conf.batch_size)
+            zero, one = dsem(b["y_b"]), dsem(b["x"])
+            loss = F.mse_loss(zero, torch.zeros_like(zero)) + F.mse_loss(one, torch.ones_like(one))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        learner = Learner(conf, sr, DSEM().eval().requires_grad_(False), "cpu")
+        lr_t = api.to_tensor(lr, "cpu")
+        row = {"preset": preset, "batch": conf.batch_size, "crop": conf.input_crop_size,
+               "threads": torch.get_num_threads()}
+        for key, fn in (("sec_per_dsem_iter", dsem_step),
+                        ("sec_per_joint_iter", lambda: learner.step(sampler.sample(conf.batch_size), 5)),
+                        (f"sec_infer_{size}px", lambda: learner.infer(lr_t))):
+            row[key] = round(_median_seconds(fn, repeats), 3)
+        row["est_min_per_image"] = round((conf.dsem_iters * row["sec_per_dsem_iter"] + conf.num_iters *
+                                          row["sec_per_joint_iter"] + 2 * row[f"sec_infer_{size}px"]) / 60, 1)
+        out.append(row)
+    return out
+
+
 def rows(images=1, preset="fast", num_iters=60, **options):
     """The benchmark's rows (list of dicts); ``options`` are darsr option overrides."""
     return [darsr_row(images, preset, num_iters, **options), srfbn_row()]
@@ -92,13 +141,15 @@ def main(argv=None):
     p.add_argument("--images", type=int, default=1)
     p.add_argument("--preset", default="fast")
     p.add_argument("--num_iters", type=int, default=60, help="SR iterations (0: the preset's); 60 fits ~3 min")
+    p.add_argument("--stages", action="store_true",
+                   help="only time each stage (DSEM, joint, inference) for the fast and paper presets")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: on a shared 2-core machine 2 spinning threads were >4x slower)")
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
-    for row in rows(a.images, a.preset, a.num_iters or None):
+    for row in (stage_times() if a.stages else rows(a.images, a.preset, a.num_iters or None)):
         width = max(len(k) for k in row)
         print("-" * 72)
         for k, v in row.items():

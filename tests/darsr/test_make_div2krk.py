@@ -38,3 +38,12 @@ def test_bench_kernel_error():
     assert kernel_error(k, k) < 1e-12
     assert kernel_error(np.pad(k, 4), k) < 1e-6                 # size-independent
     assert kernel_error(np.full((13, 13), 1 / 169), k) > 1e-3
+
+
+def test_bench_stage_times_give_every_stage():
+    from benchmarks.bench_darsr import stage_times
+
+    (row,) = stage_times(presets=("tiny",), size=56, repeats=1)
+    assert row["preset"] == "tiny" and row["threads"] >= 1
+    for key in ("sec_per_dsem_iter", "sec_per_joint_iter", "sec_infer_56px"):
+        assert 0 < row[key] < 30
