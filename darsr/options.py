@@ -8,7 +8,7 @@ import sys
 PRESETS = {
     "paper": dict(num_iters=3000, dsem_iters=3000, batch_size=16, input_crop_size=128, darm_init="kaiming",
                   normalize_kernel=0),
-    "fast": dict(num_iters=200, dsem_iters=50, batch_size=4, input_crop_size=64, darm_init="identity",
+    "fast": dict(num_iters=600, dsem_iters=200, batch_size=4, input_crop_size=64, darm_init="identity",
                  normalize_kernel=1),
     "tiny": dict(num_iters=4, dsem_iters=3, batch_size=2, input_crop_size=None, darm_init="kaiming",
                  normalize_kernel=0),
@@ -42,7 +42,7 @@ def build_parser():
     # additions
     p.add_argument("--preset", choices=sorted(PRESETS), default="paper",
                    help="iterations (SR/DSEM), batch, crop, DARM init: paper 3000/3000/16/128/kaiming, "
-                        "fast 200/50/4/64/identity, tiny 4/3/2/16*scale/kaiming (tests); explicit flags override")
+                        "fast 600/200/4/64/identity, tiny 4/3/2/16*scale/kaiming (tests); explicit flags override")
     p.add_argument("--dsem_iters", type=int, default=3000, help="iterations of the DSEM stage")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--seed", type=int, default=0)
