@@ -4,8 +4,8 @@
 
 Quality: for each set, scale and method with weights, HR -> mod-crop -> MATLAB bicubic LR ->
 ``api.upscale`` -> PSNR/SSIM/RMSE on Y shaving ``scale``, and NIQE of every method.
-Speed: parameters, FLOPs, latency of one LR image (median after warm-up), achieved GFLOP/s and its
-fraction of this machine's fp32 matmul GFLOP/s measured in the same run; peak memory of a
+Speed: parameters, FLOPs, latency of ``api.upscale`` on one LR image (median after warm-up),
+achieved GFLOP/s and its fraction of this machine's fp32 matmul GFLOP/s measured in the same run; peak memory of a
 whole-image versus a tiled ``upscale`` in a fresh process each. A method whose package or weights
 do not exist yet still gets a row that says so. Pictures: PSNR vs latency and vs parameters, a crop
 grid of every method and RMSE vs NIQE (``benchmarks.pictures``); latest.md lists them.
@@ -26,6 +26,7 @@ import torch
 
 from benchmarks.bicubic import BUNDLED_ROOT, PUBLISHED, find_set
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency
+from benchmarks.peak_memory import DID_NOT_FIT, default_max_gib, inference_model
 from common.degradations import bi, modcrop
 from common.evaluate import convention, evaluate_pair
 from common.imresize import imresize
@@ -126,14 +127,19 @@ def quality(methods, root, sets, scales, max_images=None):
     return rows
 
 
-def _peak_memory(method, scale, size, tile):
-    """Peak resident memory (MiB) of one upscale in a fresh process, above the loaded model's."""
+def _peak_memory(method, scale, size, tile, max_gib):
+    """Peak resident memory (MiB) of one upscale in a fresh process, above what it held just before;
+    'did not fit in N GiB' where the run needed more than ``max_gib``; None if it failed otherwise."""
     cmd = [sys.executable, "-m", "benchmarks.peak_memory", "--package", method.package, "--model", method.model,
-           "--scale", str(scale), "--size", str(size)] + (["--tile", str(tile)] if tile else [])
+           "--scale", str(scale), "--size", str(size), "--max_gib", str(max_gib)]
+    cmd += ["--tile", str(tile)] if tile else []
     p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    last = (p.stdout.strip().splitlines() or [""])[-1]
+    if p.returncode == DID_NOT_FIT:
+        return last
     if p.returncode != 0:
         return None
-    return float(p.stdout.strip().splitlines()[-1])
+    return float(last)
 
 
 def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=None):
@@ -148,19 +154,16 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
         if api is None:
             rows.append({**row, "status": why})
             continue
-        try:
-            try:                                  # time the network the quality rows use, if it exists
-                model, row["note"] = api.load(method.model, s), "bundled weights"
-            except Exception:
-                model, row["note"] = api.build(method.model, s).eval(), "default size, no weights"
-                if hasattr(api, "fuse"):          # re-parameterizable (DGPNet): time what inference runs
-                    model, row["note"] = api.fuse(model).eval(), "fused, no weights"
-            x = torch.rand(1, 3, lr_size, lr_size)
+        try:                                      # time the network inference runs (weights if any, fused)
+            model, row["note"] = inference_model(api, method.model, s)
+            img = np.random.default_rng(0).integers(0, 256, (lr_size, lr_size, 3), dtype=np.uint8)
             with torch.inference_mode():
+                flops = count_flops(model, torch.rand(1, 3, lr_size, lr_size))
+                # latency of what a user calls (api.upscale: its memory format, uint8 in and out)
                 t0 = time.perf_counter()
-                flops = count_flops(model, x)          # this forward is also the warm-up
-                slow = time.perf_counter() - t0 > 10   # a 10 s forward needs no median of many
-                latency = measure_latency(lambda: model(x), warmup=0, repeats=1 if slow else repeats)
+                api.upscale(model, img)                # warm-up
+                slow = time.perf_counter() - t0 > 10   # a 10 s run needs no median of many
+                latency = measure_latency(lambda: api.upscale(model, img), warmup=0, repeats=1 if slow else repeats)
         except Exception as exc:
             rows.append({**row, "status": f"failed: {_one_line(exc)}"})
             continue
@@ -168,9 +171,10 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
         row.update(status="ok", params=count_parameters(model), flops=flops, latency_s=latency,
                    gflops=gflops, efficiency=gflops / machine["matmul_gflops"])
         if memory_size:
-            row["memory_size"], row["tile"] = memory_size, tile
-            row["peak_mib_whole"] = _peak_memory(method, s, memory_size, None)
-            row["peak_mib_tiled"] = _peak_memory(method, s, memory_size, tile)
+            max_gib = round(default_max_gib(), 1)
+            row.update(memory_size=memory_size, tile=tile, max_gib=max_gib,
+                       peak_mib_whole=_peak_memory(method, s, memory_size, None, max_gib),
+                       peak_mib_tiled=_peak_memory(method, s, memory_size, tile, max_gib))
         rows.append(row)
     return rows
 
@@ -193,19 +197,33 @@ def quality_table(rows):
     return "\n".join(lines)
 
 
+def _memory_cells(r):
+    """(peak MiB whole / tiled, tiled / whole) of a speed row; '-' where not measured."""
+    whole, tiled = r.get("peak_mib_whole"), r.get("peak_mib_tiled")
+    if whole is None and tiled is None:
+        return "-", "-"
+    label = f"{r['memory_size']}px, tile {r['tile']}: "
+    cells = [_fmt(v, ".0f") if not isinstance(v, str) else v for v in (whole, tiled)]
+    if isinstance(tiled, float) and isinstance(whole, float) and whole > 0:
+        ratio = f"{tiled / whole:.2f}"
+    elif isinstance(tiled, float) and isinstance(whole, str):      # whole did not fit: an upper bound
+        ratio = f"< {tiled / (r['max_gib'] * 1024):.2f}"
+    else:
+        ratio = "-"
+    return label + " / ".join(cells), ratio
+
+
 def speed_table(rows):
-    lines = ["| method | scale | params | GFLOPs | latency (s) | GFLOP/s | of matmul | peak MiB whole / tiled |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | scale | params | GFLOPs | latency (s) | GFLOP/s | of matmul | peak MiB whole / tiled "
+             "| tiled / whole |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r.get("status") != "ok":
-            lines.append(f"| {r['method']} | x{r['scale']} | {r['status']} | | | | | |")
+            lines.append(f"| {r['method']} | x{r['scale']} | {r['status']} | | | | | | |")
             continue
-        mem = "-"
-        if r.get("peak_mib_whole") is not None:
-            mem = f"{_fmt(r['peak_mib_whole'], '.0f')} / {_fmt(r.get('peak_mib_tiled'), '.0f')}"
+        mem, ratio = _memory_cells(r)
         label = f"{r['method']} ({r['note']})" if r.get("note") else r["method"]
         lines.append(f"| {label} | x{r['scale']} | {r['params']:,} | {r['flops'] / 1e9:.1f} | "
-                     f"{r['latency_s']:.3f} | {r['gflops']:.1f} | {r['efficiency']:.2f} | {mem} |")
+                     f"{r['latency_s']:.3f} | {r['gflops']:.1f} | {r['efficiency']:.2f} | {mem} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -22,3 +22,16 @@ def test_harness_gives_a_row_for_every_method(tmp_path):
     assert "| Bicubic | Tiny | x4 |" in quality_table(q) and "| method | scale | params" in speed_table(s)
     for path in plots(q, s, str(tmp_path)):
         assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_inference_mode_settings_are_timed_and_exact():
+    import torch
+
+    from benchmarks.bench_inference_modes import time_settings
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 3, 3, padding=1))
+    r = time_settings(model.eval(), lambda m, x: m(x), torch.rand(1, 3, 20, 20), repeats=1)
+    assert set(r) == {"no_grad", "inference_mode", "channels_last"}
+    for seconds, diff in r.values():
+        assert seconds > 0 and diff < 1e-5
