@@ -41,6 +41,7 @@ def network(method, scale=4):
 
 def time_settings(model, forward, x, repeats):
     """Latency (s) and max |difference| to the baseline for each setting."""
+    model = model.to(memory_format=torch.contiguous_format)   # the baseline layout, whatever load() chose
     with torch.no_grad():
         ref = forward(model, x)
         base = measure_latency(lambda: forward(model, x), warmup=0, repeats=repeats)
