@@ -19,14 +19,13 @@ import time
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 from scipy.ndimage import center_of_mass, shift
 
-from benchmarks.model_stats import count_flops, count_parameters, measure_latency
+from benchmarks.model_stats import count_flops, count_parameters, measure_latency, median_seconds
 from common.io import imread
 from darsr import api
 from darsr.data import PatchSampler
-from darsr.learner import Learner, run_image
+from darsr.learner import Learner, dsem_step, run_image
 from darsr.losses import bicubic_x2_kernel
 from darsr.make_div2krk import make
 from darsr.networks import DSEM
@@ -86,17 +85,6 @@ def srfbn_row(size=256, repeats=3):
             "threads": torch.get_num_threads()}
 
 
-def _median_seconds(fn, repeats):
-    """Median wall time of ``fn`` after one warm-up call, autograd on (training steps need it)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 def stage_times(presets=("fast", "paper"), size=256, repeats=3):
     """Seconds per DSEM iteration, per joint G/D/DARM iteration and per whole-image inference
     (median of ``repeats`` after a warm-up) for each preset, on a random ``size`` x ``size`` LR at x2."""
@@ -109,22 +97,14 @@ def stage_times(presets=("fast", "paper"), size=256, repeats=3):
         dsem = DSEM()
         opt = torch.optim.Adam(dsem.parameters(), lr=1e-4)
 
-        def dsem_step():
-            b = sampler.sample(conf.batch_size)
-            zero, one = dsem(b["y_b"]), dsem(b["x"])
-            loss = F.mse_loss(zero, torch.zeros_like(zero)) + F.mse_loss(one, torch.ones_like(one))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-
         learner = Learner(conf, sr, DSEM().eval().requires_grad_(False), "cpu")
         lr_t = api.to_tensor(lr, "cpu")
         row = {"preset": preset, "batch": conf.batch_size, "crop": conf.input_crop_size,
                "threads": torch.get_num_threads()}
-        for key, fn in (("sec_per_dsem_iter", dsem_step),
+        for key, fn in (("sec_per_dsem_iter", lambda: dsem_step(dsem, opt, sampler.sample(conf.batch_size))),
                         ("sec_per_joint_iter", lambda: learner.step(sampler.sample(conf.batch_size), 5)),
                         (f"sec_infer_{size}px", lambda: learner.infer(lr_t))):
-            row[key] = round(_median_seconds(fn, repeats), 3)
+            row[key] = round(median_seconds(fn, warmup=1, repeats=repeats), 3)
         row["est_min_per_image"] = round((conf.dsem_iters * row["sec_per_dsem_iter"] + conf.num_iters *
                                           row["sec_per_joint_iter"] + 2 * row[f"sec_infer_{size}px"]) / 60, 1)
         out.append(row)

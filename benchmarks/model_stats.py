@@ -48,9 +48,8 @@ def count_flops(model, *inputs):
     return total[0]
 
 
-@torch.inference_mode()
-def measure_latency(fn, warmup=2, repeats=5):
-    """Median wall-clock seconds of ``fn()`` after ``warmup`` calls."""
+def median_seconds(fn, warmup=2, repeats=5):
+    """Median wall-clock seconds of ``fn()`` after ``warmup`` calls (autograd as the caller has it)."""
     for _ in range(warmup):
         fn()
     times = []
@@ -59,3 +58,9 @@ def measure_latency(fn, warmup=2, repeats=5):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+@torch.inference_mode()
+def measure_latency(fn, warmup=2, repeats=5):
+    """``median_seconds`` under inference mode (for forward passes)."""
+    return median_seconds(fn, warmup, repeats)

@@ -32,6 +32,15 @@ def pick_device(name):
     return name
 
 
+def dsem_step(dsem, opt, b):
+    """One DSEM update: bicubic-downscaled patches (``y_b``) towards score 0, native ones (``x``) towards 1."""
+    zero, one = dsem(b["y_b"]), dsem(b["x"])
+    loss = F.mse_loss(zero, torch.zeros_like(zero)) + F.mse_loss(one, torch.ones_like(one))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
 def train_dsem(sampler, conf, device, progress=True):
     """Stage A: DSEM learns score 0 for bicubic-downscaled patches, 1 for native ones; returns it frozen."""
     torch.manual_seed(conf.seed)
@@ -39,12 +48,7 @@ def train_dsem(sampler, conf, device, progress=True):
     opt = torch.optim.Adam(dsem.parameters(), lr=1e-4, betas=(0.9, 0.999))
     sched = torch.optim.lr_scheduler.StepLR(opt, _period(100, conf.dsem_iters), 0.5)
     for _ in tqdm(range(conf.dsem_iters), desc="DSEM", disable=not progress, leave=False):
-        b = sampler.sample(conf.batch_size)
-        zero, one = dsem(b["y_b"]), dsem(b["x"])
-        loss = F.mse_loss(zero, torch.zeros_like(zero)) + F.mse_loss(one, torch.ones_like(one))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        dsem_step(dsem, opt, sampler.sample(conf.batch_size))
         sched.step()
     return dsem.eval().requires_grad_(False)
 
