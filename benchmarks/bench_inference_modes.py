@@ -16,6 +16,7 @@ import sys
 import torch
 
 from benchmarks.model_stats import measure_latency
+from benchmarks.peak_memory import inference_model
 from benchmarks.run import METHODS, api_of
 
 
@@ -25,15 +26,10 @@ def network(method, scale=4):
     if api is None:
         return None, None, why
     s = scale if scale in method.scales else method.scales[-1]
-    try:
-        model, note = api.load(method.model, s), "bundled weights"
-    except Exception:
-        model, note = api.build(method.model, s), "default size, no weights"
-        if hasattr(api, "fuse"):
-            model, note = api.fuse(model), "fused, no weights"
+    model, note = inference_model(api, method.model, s)
     model.eval()
     if method.package == "darsr":
-        return model, lambda m, x: m(x * 255.0)[-1] / 255.0, note
+        return model, api.sr_forward, note
     if method.package == "gdsr":
         return model, lambda m, x: m.forward_all(x)["fused"] if hasattr(m, "forward_all") else m(x), note
     return model, lambda m, x: m(x), note

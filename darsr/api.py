@@ -99,13 +99,12 @@ def upscale(model, img, tile=None, tile_overlap=None):
     with torch.inference_mode():
         if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
             return to_image(sr_forward(model, x))
-        if tile_overlap is None:
+        default = tile_overlap is None
+        if default:
             tile_overlap = 2 * receptive_radius(model)
-            if tile_overlap >= tile:
-                raise ValueError(f"tile ({tile}) must be larger than {tile_overlap}, twice SRFBN x{s}'s receptive "
-                                 f"radius, for tiles to match the whole image; pass a larger tile (or tile_overlap)")
         if tile_overlap >= tile:
-            raise ValueError(f"tile_overlap ({tile_overlap}) must be smaller than tile ({tile})")
+            why = f", twice SRFBN x{s}'s receptive radius (the default, exact)" if default else ""
+            raise ValueError(f"tile_overlap ({tile_overlap}{why}) must be smaller than tile ({tile})")
         h, w = x.shape[-2:]
         out = torch.zeros(1, 3, h * s, w * s, device=device)
         ys, xs = _tiles(h, tile, tile_overlap), _tiles(w, tile, tile_overlap)
