@@ -53,33 +53,69 @@ class LJTF(nn.Module):
             raise ValueError(f"kernel_fn must be 'mlp' or 'gaussian', got {kernel_fn!r}")
         self.fuse = nn.Conv2d(n_feats, n_feats, 1)
 
-    def _unfold(self, x):
-        b, c, h, w = x.shape
-        k = self.kernel_size
-        return F.unfold(x, k, padding=k // 2).reshape(b, c, k * k, h, w)
+    def _offsets(self):
+        """Window offsets (dy, dx) in F.unfold's row-major order; offset K-1-i is minus offset i."""
+        r = self.kernel_size // 2
+        return [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
 
-    def _log_kernel(self, psi, diff, sigma):
+    def _shift(self, padded, dy, dx, h, w):
+        """x(p + (dy, dx)) for every pixel p, from x padded by r on each side (a view, no copy)."""
+        r = self.kernel_size // 2
+        return padded[..., r + dy:r + dy + h, r + dx:r + dx + w]
+
+    def _log_kernel(self, psi, x, sigma, offsets):
+        """psi(|x(p + d) - x(p)|) for the given offsets, stacked: n x B x G x h x w."""
+        b, _, h, w = x.shape
+        r = self.kernel_size // 2
+        xp = F.pad(x, (r, r, r, r))
+        diff = torch.cat([self._shift(xp, dy, dx, h, w) - x for dy, dx in offsets])
         if self.kernel_fn == "gaussian":
-            return (-(diff * diff).sum(1, keepdim=True) / (2 * sigma ** 2)).expand(-1, self.groups, -1, -1, -1)
-        return psi(diff)
+            out = (-(diff * diff).sum(1, keepdim=True) / (2 * sigma ** 2)).expand(-1, self.groups, -1, -1)
+        else:
+            out = psi.net(diff.abs())
+        return out.reshape(len(offsets), b, self.groups, h, w)
+
+    def _inside(self, h, w, device):
+        """K x h x w: whether p + d lies inside the image, for every offset d."""
+        r = self.kernel_size // 2
+        ones = F.pad(torch.ones(1, 1, h, w, device=device), (r, r, r, r))
+        return torch.cat([self._shift(ones, dy, dx, h, w) for dy, dx in self._offsets()], 1)[0] > 0
 
     def weights(self, target, guide):
-        """Normalised kernels, B x G x K x H x W; neighbours outside the image get weight 0."""
+        """Normalised kernels, B x G x K x H x W; neighbours outside the image get weight 0.
+
+        psi(|x(q) - x(p)|) is symmetric in p and q, so the log-kernel of offset -d at p is the one of
+        offset d at p - d: only the offsets after the centre are evaluated (exactly, since a - b is
+        -(b - a) in floating point), the centre's difference is 0 and the rest are shifted copies."""
         b, _, h, w = target.shape
-        t, g = self._unfold(target), self._unfold(guide)
-        logits = (self._log_kernel(getattr(self, "psi_range", None), t - target[:, :, None], self.sigma_range)
-                  + self._log_kernel(getattr(self, "psi_guide", None), g - guide[:, :, None], self.sigma_guide)
-                  + self.spatial[None, :, :, None, None])
-        inside = self._unfold(torch.ones(1, 1, h, w, dtype=target.dtype, device=target.device))
-        logits = logits.masked_fill(inside == 0, float("-inf"))
+        r = self.kernel_size // 2
+        offsets = self._offsets()
+        c = len(offsets) // 2
+        after = offsets[c + 1:]
+        half = (self._log_kernel(getattr(self, "psi_range", None), target, self.sigma_range, after)
+                + self._log_kernel(getattr(self, "psi_guide", None), guide, self.sigma_guide, after))
+        centre = (self._log_kernel(getattr(self, "psi_range", None), target[:1, :, :1, :1], self.sigma_range,
+                                   [(0, 0)])
+                  + self._log_kernel(getattr(self, "psi_guide", None), guide[:1, :, :1, :1], self.sigma_guide,
+                                     [(0, 0)]))[0].expand(b, -1, h, w)
+        padded = F.pad(half, (r, r, r, r))
+        before = [self._shift(padded[len(offsets) - 2 - c - i], dy, dx, h, w) for i, (dy, dx) in enumerate(offsets[:c])]
+        logits = torch.stack(before + [centre] + list(half), dim=2) + self.spatial[None, :, :, None, None]
+        logits = logits.masked_fill(~self._inside(h, w, target.device), float("-inf"))
         return torch.softmax(logits, dim=2)
 
     def filter(self, target, guide):
-        """The normalised joint trilateral filtering of ``target`` (B x C x H x W)."""
+        """The normalised joint trilateral filtering of ``target`` (B x C x H x W): a weighted sum of
+        shifted views of the zero-padded target (no unfolded copy)."""
         b, c, h, w = target.shape
+        r = self.kernel_size // 2
         wts = self.weights(target, guide)
-        t = self._unfold(target).reshape(b, self.groups, c // self.groups, -1, h, w)
-        return torch.einsum("bgkhw,bgckhw->bgchw", wts, t).reshape(b, c, h, w)
+        tp = F.pad(target, (r, r, r, r)).reshape(b, self.groups, c // self.groups, h + 2 * r, w + 2 * r)
+        out = None
+        for k, (dy, dx) in enumerate(self._offsets()):
+            term = wts[:, :, k:k + 1] * self._shift(tp, dy, dx, h, w)
+            out = term if out is None else out + term
+        return out.reshape(b, c, h, w)
 
     def forward(self, target, guide):
         return target + self.fuse(self.filter(target, guide))

@@ -7,6 +7,7 @@ upsampler; the gradient branch predicts the HR gradient map, and the fused HR fe
 SR image. Returns (SR, HR gradient map) in training, SR in eval mode. Inputs in [0, rgb_range].
 """
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from jtf_sisr.model.common import MeanShift, ResBlock, Upsampler, default_conv
@@ -53,7 +54,14 @@ class JTFSISR(nn.Module):
         hi = self.body_end_image(hi) + fi
         hg = self.body_end_grad(hg) + fg
         up_i, up_g = self.up_image(hi), self.up_grad(hg)
-        sr = self.add_mean(self.fusion(torch.cat([up_i, up_g], dim=1)))
+        sr = self.add_mean(self.fusion[2](self.fusion[1](self._fuse_input(up_i, up_g))))
         if self.training:
             return sr, self.grad_out(up_g) * self.rgb_range   # HR gradient map, rgb_range units
         return sr
+
+    def _fuse_input(self, up_i, up_g):
+        """The first fusion conv of cat(up_i, up_g), as the sum of its two halves: the same sum,
+        without writing the concatenated HR tensor (the largest tensor of the network)."""
+        conv, n = self.fusion[0], up_i.shape[1]
+        return (F.conv2d(up_i, conv.weight[:, :n], conv.bias, padding=conv.padding)
+                + F.conv2d(up_g, conv.weight[:, n:], None, padding=conv.padding))
