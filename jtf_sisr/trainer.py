@@ -8,6 +8,7 @@ import torch
 from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
+from common.precision import autocast, grad_scaler
 from jtf_sisr.experiment import load_state
 
 
@@ -31,6 +32,7 @@ class Trainer:
         self.args, self.data, self.model, self.loss, self.exp = args, data, model, loss, exp
         self.train_model = train_model or model          # the DDP wrapper when distributed
         self.device = device
+        self.scaler = grad_scaler(args.precision, device)
         self.optimizer = make_optimizer(args, [p for p in model.parameters() if p.requires_grad])
         milestones = [int(d) for d in str(args.decay).split("-")]
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, milestones, args.gamma)
@@ -50,6 +52,8 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch = int(state["epoch"])
+        if "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
         self.psnr_log, self.ssim_log = state["psnr_log"], state["ssim_log"]
         self.best, self.best_epoch = state["best"], state["best_epoch"]
         self.loss.log = [dict(zip(state["loss_terms"], row.tolist())) for row in state["loss_log"]]
@@ -62,7 +66,7 @@ class Trainer:
                 "epoch": self.epoch, "psnr_log": self.psnr_log, "ssim_log": self.ssim_log, "best": self.best,
                 "best_epoch": self.best_epoch, "loss_terms": terms,
                 "loss_log": torch.tensor([[row.get(t, float("nan")) for t in terms] for row in self.loss.log]),
-                "rng_torch": torch.get_rng_state()}
+                "rng_torch": torch.get_rng_state(), "scaler": self.scaler.state_dict()}
 
     def train(self):
         args, epoch = self.args, self.epoch + 1
@@ -77,20 +81,26 @@ class Trainer:
             lr, hr = lr.to(self.device), hr.to(self.device)
             t0 = time.time()
             self.optimizer.zero_grad()
-            total, _ = self.loss(self.train_model(lr), hr)
+            with autocast(args.precision, self.device):
+                out = self.train_model(lr)
+            out = tuple(o.float() for o in out) if isinstance(out, tuple) else out.float()
+            total, _ = self.loss(out, hr)          # losses in fp32 whatever the precision
             if not torch.isfinite(total):
                 raise FloatingPointError(f"epoch {epoch}, batch {batch + 1}: the loss is {float(total)}")
             if last_total is None or float(total.detach()) < args.skip_threshold * last_total:
-                total.backward()
+                self.scaler.scale(total).backward()
                 if args.gclip > 0:
+                    self.scaler.unscale_(self.optimizer)
                     torch.nn.utils.clip_grad_value_(self.model.parameters(), args.gclip)
-                self.optimizer.step()
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
                 last_total = float(total.detach())
             else:
                 self.exp.write_log(f"Skip this batch {batch + 1}! (Loss: {float(total)})")
             t_model += time.time() - t0
             if (batch + 1) % args.print_every == 0:
                 seen = (batch + 1) * args.batch_size
+                # EDSR's "model+data" seconds since the epoch began
                 self.exp.write_log(f"[{seen}/{n * args.batch_size}]\t{self.loss.display()}\t"
                                    f"{t_model:.1f}+{time.time() - t_data - t_model:.1f}s")
         self.loss.end_epoch()
@@ -111,7 +121,8 @@ class Trainer:
             i, j = self.set_names.index(ds.name), args.scale.index(ds.scale)
             scores = []
             for lr, hr, stem in tqdm(loader, ncols=80, desc=f"{ds.name} x{ds.scale}", leave=False):
-                sr = quantize(self.model(lr.to(self.device)), args.rgb_range)
+                with autocast(args.precision, self.device):
+                    sr = quantize(self.model(lr.to(self.device)).float(), args.rgb_range)
                 if args.save_results:
                     exp.save_image(ds.name, stem[0], ds.scale, sr)
                 if hr.numel():
