@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from common.io import load_checkpoint
+from common.precision import autocast
 from darsr.networks.srfbn import PROJECTION, SRFBN
 
 __all__ = ["MODELS", "WEIGHTS_DIR", "build", "load", "upscale", "correct", "to_tensor", "to_image", "sr_forward",
@@ -61,8 +62,9 @@ def to_image(x):
 
 
 def sr_forward(model, x):
-    """SRFBN-S on a [0, 1] batch; returns the last step's output in [0, 1] (unclipped)."""
-    return model(x * 255.0)[-1] / 255.0
+    """SRFBN-S on a [0, 1] batch; returns the last step's output in [0, 1] (unclipped, float32
+    also under bf16/fp16 autocast)."""
+    return model(x * 255.0)[-1].float() / 255.0
 
 
 def receptive_radius(model):
@@ -82,8 +84,12 @@ def _tiles(length, tile, overlap):
     return sorted(set(starts))
 
 
-def upscale(model, img, tile=None, tile_overlap=None):
+def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
     """Super-resolve one uint8 image with SRFBN-S; gray input is replicated to RGB (RGB out).
+
+    ``precision`` ('fp32', 'fp16' or 'bf16', see ``common.precision``) runs the forward pass under
+    autocast on the model's device (fp32: no autocast, today's result); the output is cast to
+    float32 before rounding. A precision the device cannot run raises ``PrecisionError``.
 
     ``tile=N`` runs N x N LR tiles, neighbours sharing ``tile_overlap`` LR pixels; each output
     pixel is taken from the tile where it lies farthest from a tile border, so it has at least
@@ -96,7 +102,7 @@ def upscale(model, img, tile=None, tile_overlap=None):
     # channels_last (load() converts the weights too): 1.6x faster SRFBN-S inference on CPU
     # (benchmarks.bench_inference_modes), same output up to float rounding
     x = to_tensor(img, device).contiguous(memory_format=torch.channels_last)
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision, device):
         if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
             return to_image(sr_forward(model, x))
         default = tile_overlap is None
@@ -127,17 +133,19 @@ def upscale(model, img, tile=None, tile_overlap=None):
         return to_image(out)
 
 
-def correct(lr, scale, iters=None, seed=0, preset="fast", device="cpu", **overrides):
+def correct(lr, scale, iters=None, seed=0, preset="fast", device="cpu", precision="fp32", **overrides):
     """Run DARSR on one uint8 LR image; returns (corrected LR, SR, kernel).
 
-    ``iters`` overrides the preset's joint-stage iterations (``num_iters``); any other option of
-    ``darsr/options.py`` (``dsem_iters``, ``batch_size``, ``darm_init``, ...) may be passed as a keyword.
+    ``iters`` overrides the preset's joint-stage iterations (``num_iters``); ``precision`` is
+    ``--precision`` (fp32, fp16 on CUDA, bf16); any other option of ``darsr/options.py``
+    (``dsem_iters``, ``batch_size``, ``darm_init``, ...) may be passed as a keyword.
     """
     from darsr.learner import run_image
     from darsr.options import make_config
 
     if iters is not None:
         overrides["num_iters"] = int(iters)
-    conf = make_config(scale_factor=scale, seed=seed, preset=preset, device=device, **overrides)
+    conf = make_config(scale_factor=scale, seed=seed, preset=preset, device=device, precision=precision,
+                       **overrides)
     result = run_image(np.asarray(lr), conf)
     return result["corrected"], result["ours"], result["kernel"]

@@ -3,6 +3,10 @@ through the frozen SRFBN-S; inference corrects the whole LR image and super-reso
 
 Schedules are those of the paper's 3000-iteration run, scaled with ``--num_iters`` (and DSEM's
 with ``--dsem_iters``) so a shorter preset keeps their shape; at 3000 they are the authors' ones.
+
+``--precision`` (``common.precision``): the forward passes run under autocast, their outputs are
+cast to float32 before the losses, so losses and optimizer state stay fp32; backward and steps go
+through a GradScaler (a pass-through except fp16 on CUDA). fp32 uses no autocast at all.
 """
 import time
 
@@ -12,6 +16,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
+from common.precision import autocast, check, grad_scaler
 from darsr import api
 from darsr.data import PatchSampler
 from darsr.losses import DownScaleLoss, KernelConstraints, shave, sobel_magnitude
@@ -32,13 +37,23 @@ def pick_device(name):
     return name
 
 
-def dsem_step(dsem, opt, b):
-    """One DSEM update: bicubic-downscaled patches (``y_b``) towards score 0, native ones (``x``) towards 1."""
-    zero, one = dsem(b["y_b"]), dsem(b["x"])
+def dsem_step(dsem, opt, b, precision="fp32", device="cpu", scaler=None):
+    """One DSEM update: bicubic-downscaled patches (``y_b``) towards score 0, native ones (``x``) towards 1.
+
+    The forward passes run under ``autocast(precision, device)``, the loss in float32; ``scaler`` is
+    the run's ``grad_scaler`` (None: plain backward and step)."""
+    with autocast(precision, device):
+        zero, one = dsem(b["y_b"]), dsem(b["x"])
+    zero, one = zero.float(), one.float()
     loss = F.mse_loss(zero, torch.zeros_like(zero)) + F.mse_loss(one, torch.ones_like(one))
     opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
+    if scaler is None:
+        loss.backward()
+        opt.step()
+        return
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+    scaler.update()
 
 
 def train_dsem(sampler, conf, device, progress=True):
@@ -47,8 +62,9 @@ def train_dsem(sampler, conf, device, progress=True):
     dsem = DSEM().to(device)
     opt = torch.optim.Adam(dsem.parameters(), lr=1e-4, betas=(0.9, 0.999))
     sched = torch.optim.lr_scheduler.StepLR(opt, _period(100, conf.dsem_iters), 0.5)
+    scaler = grad_scaler(conf.precision, device)
     for _ in tqdm(range(conf.dsem_iters), desc="DSEM", disable=not progress, leave=False):
-        dsem_step(dsem, opt, sampler.sample(conf.batch_size))
+        dsem_step(dsem, opt, sampler.sample(conf.batch_size), conf.precision, device, scaler)
         sched.step()
     return dsem.eval().requires_grad_(False)
 
@@ -70,6 +86,8 @@ class Learner:
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=conf.lr_G_DN, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=conf.lr_D_DN, betas=betas)
         self.opt_darm = torch.optim.Adam(self.darm.parameters(), lr=conf.lr_G_UP, betas=betas)
+        self.precision = check(conf.precision, device)
+        self.scaler = grad_scaler(self.precision, device)   # one for the three optimisers, updated per step
         self.sched_darm = torch.optim.lr_scheduler.StepLR(self.opt_darm, _period(1000, conf.num_iters), 0.5)
         self.gd_period = _period(750, conf.num_iters)
         self.lambda_period = _period(200, conf.num_iters)
@@ -85,15 +103,23 @@ class Learner:
         """One joint iteration on a batch; returns the losses as floats."""
         c = self.conf
         y, y_b, x, x_up = b["y"], b["y_b"], b["x"], b["x_up"]
-        x_c = self.G(y)
-        n = x_c.shape[-1]
-        x_b = self.darm(x_c)
-        sr_y = self._sr(x_b)
-        x_a = self.darm(x)
-        lr_sr = self._sr(x_a)
-        rec = self.G(lr_sr)
+        with autocast(self.precision, self.device):
+            x_c = self.G(y)
+            n = x_c.shape[-1]
+            x_b = self.darm(x_c)
+            sr_y = self._sr(x_b)
+            x_a = self.darm(x)
+            lr_sr = self._sr(x_a)
+            rec = self.G(lr_sr)
+            d_fake = self.D(x_c)
+            with torch.no_grad():
+                s_bic, s_real = self.dsem(shave(y_b, n)), self.dsem(shave(x, n))
+            # the four scored batches share one DSEM pass (DSEM has no batch statistics)
+            sc = self.dsem(torch.cat((x_b, shave(x_a, n), x_c, rec)))
+        # losses in float32 (a no-op at fp32)
+        x_c, x_b, sr_y, x_a, lr_sr, rec, d_fake = (t.float() for t in (x_c, x_b, sr_y, x_a, lr_sr, rec, d_fake))
+        s_bic, s_real, sc = s_bic.float(), s_real.float(), sc.float().view(4, -1)
 
-        d_fake = self.D(x_c)
         loss_gan = F.mse_loss(d_fake, torch.ones_like(d_fake))
         loss_fwd = c.lambda_cycle * (F.l1_loss(x_b, shave(y_b, n)) + F.l1_loss(sr_y, shave(y, sr_y.shape[-1])))
         loss_bwd = c.lambda_cycle * F.l1_loss(rec, shave(x, n))
@@ -105,25 +131,24 @@ class Learner:
         loss_reg = c.lambda_regularization * (
             self.lambda_bicubic * loss_bic + 0.5 * kc.sum_to_one(k) + 0.5 * kc.boundaries(k)
             + self.lambda_centralized * kc.centralized(k) + self.lambda_sparse * kc.sparsity(k))
-        with torch.no_grad():
-            s_bic, s_real = self.dsem(shave(y_b, n)), self.dsem(shave(x, n))
-        # the four scored batches share one DSEM pass (DSEM has no batch statistics)
-        sc = self.dsem(torch.cat((x_b, shave(x_a, n), x_c, rec))).view(4, -1)
         loss_zero = ((sc[0] - s_bic) ** 2).mean() + ((sc[1] - s_bic) ** 2).mean()
         loss_one = ((sc[2] - s_real) ** 2).mean() + ((sc[3] - s_real) ** 2).mean()
         total = loss_gan + loss_fwd + loss_bwd + loss_interp + loss_reg + loss_zero + loss_one
 
         self.opt_G.zero_grad(set_to_none=True)
         self.opt_darm.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_darm.step()
-        self.opt_G.step()
+        self.scaler.scale(total).backward()
+        self.scaler.step(self.opt_darm)
+        self.scaler.step(self.opt_G)
 
         self.opt_D.zero_grad(set_to_none=True)
-        d_real, d_fake = self.D(shave(x, n)), self.D(x_c.detach())
+        with autocast(self.precision, self.device):
+            d_real, d_fake = self.D(shave(x, n)), self.D(x_c.detach())
+        d_real, d_fake = d_real.float(), d_fake.float()
         loss_d = 0.5 * (F.mse_loss(d_real, torch.ones_like(d_real)) + F.mse_loss(d_fake, torch.zeros_like(d_fake)))
-        loss_d.backward()
-        self.opt_D.step()
+        self.scaler.scale(loss_d).backward()
+        self.scaler.step(self.opt_D)
+        self.scaler.update()
 
         self.sched_darm.step()
         self._update_schedule(it + 1, loss_bic.item())
@@ -146,10 +171,11 @@ class Learner:
     def infer(self, lr):
         """Corrected LR (uint8) and SR (uint8) of a whole image given as a 1x3xHxW tensor."""
         self.darm.eval()
-        corrected = self.darm(lr)
+        with autocast(self.precision, self.device):
+            corrected = self.darm(lr)
         self.darm.train()
-        img = api.to_image(corrected)
-        return img, api.upscale(self.sr, img, tile=self.conf.tile or None)
+        img = api.to_image(corrected.float())
+        return img, api.upscale(self.sr, img, tile=self.conf.tile or None, precision=self.precision)
 
     def kernel(self):
         with torch.no_grad():
@@ -172,6 +198,7 @@ def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
     t0 = time.perf_counter()
     s = conf.scale_factor
     device = pick_device(conf.device)
+    precision = check(conf.precision, device)       # PrecisionError (a ValueError) before any work
     if conf.threads:
         torch.set_num_threads(conf.threads)
     if lr.ndim == 2:
@@ -185,7 +212,7 @@ def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
     sampler = PatchSampler(lr, s, conf.input_crop_size, seed=conf.seed, device=device, name=name)
     sr_net = api.load("srfbn_s", s, device=device)
     lr_t = api.to_tensor(lr, device)
-    srfbns = api.upscale(sr_net, lr, tile=conf.tile or None)
+    srfbns = api.upscale(sr_net, lr, tile=conf.tile or None, precision=precision)
 
     t_a = time.perf_counter()
     dsem = train_dsem(sampler, conf, device, progress)

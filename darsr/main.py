@@ -1,12 +1,13 @@
 """DARSR per-image blind SR (Zhou et al., ICCV 2023), KernelGAN/DualSR-style command line.
 
     python darsr/main.py --input_dir LRx2 --gt_dir HR --scale_factor 2 --scale_factor_downsampler 0.5 \\
-        --output_dir results [--preset fast] [--oracle]
+        --output_dir results [--preset fast] [--oracle] [--precision fp32|fp16|bf16]
 
 For every image of --input_dir (sorted): writes <stem>x<s>_corrected.png, <stem>x<s>_SRFBNs.png,
 <stem>x<s>_ours.png, <stem>x<s>_kernel.npy and <stem>x<s>_kernel.png into --output_dir (with
 ``_oracle`` before the extension under --oracle), appends to log.txt and writes
-metrics_x<s>_<protocol>.csv. Exit status 1 if any image failed, 2 for bad options or folders.
+metrics_x<s>_<protocol>.csv. Exit status 1 if any image failed, 2 for bad options or folders
+(a --precision this device cannot run included).
 """
 import os
 import sys
@@ -91,10 +92,15 @@ def main(argv=None):
     if conf.gt_dir and not os.path.isdir(conf.gt_dir):
         fail(f"{conf.gt_dir}: --gt_dir is not a folder")
     import torch
-    from darsr.learner import run_image
+    from common.precision import PrecisionError, check, cpu_capability
+    from darsr.learner import pick_device, run_image
 
     if conf.device == "cuda" and not torch.cuda.is_available():
         fail("--device cuda: no CUDA device is available (use --device cpu or auto)")
+    try:
+        conf.precision = check(conf.precision, pick_device(conf.device))
+    except PrecisionError as exc:
+        fail(str(exc))
     os.makedirs(conf.output_dir, exist_ok=True)
 
     s, tag = conf.scale_factor, "_oracle" if conf.oracle else ""
@@ -112,6 +118,7 @@ def main(argv=None):
     log(f"DARSR {datetime.datetime.now().isoformat(timespec='seconds')}  protocol: {label}")
     log(f"x{s}  preset {conf.preset}: DSEM {conf.dsem_iters} it, SR {conf.num_iters} it, batch {conf.batch_size}, "
         f"crop {conf.input_crop_size}, device {conf.device}, seed {conf.seed}")
+    log(f"precision {conf.precision}, CPU {cpu_capability()}")
     rows, failed = [], 0
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]

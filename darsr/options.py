@@ -1,5 +1,5 @@
 """Command-line options: every flag of DARSR's options.py (same names and defaults), plus
-``--device``, ``--seed``, ``--oracle``, ``--preset`` and a few documented extras."""
+``--device``, ``--seed``, ``--oracle``, ``--preset``, ``--precision`` and a few documented extras."""
 import argparse
 import sys
 
@@ -13,6 +13,7 @@ PRESETS = {
     "tiny": dict(num_iters=4, dsem_iters=3, batch_size=2, input_crop_size=None, darm_init="kaiming",
                  normalize_kernel=0),
 }
+PRECISIONS = ("fp32", "fp16", "bf16")   # common.precision's names (not imported here: it imports torch)
 
 
 class ConfigError(ValueError):
@@ -57,6 +58,9 @@ def build_parser():
                    help="1: G applies its kernel divided by its sum (not in the paper; for short runs)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="forward passes under autocast: fp32 (none), fp16 (CUDA only, with loss scaling) or bf16 "
+                        "(CUDA, or a CPU with native bf16); losses and optimizer state stay fp32")
     return p
 
 
@@ -91,6 +95,8 @@ def finalize(conf, explicit=()):
     for key in ("batch_size", "num_iters", "dsem_iters", "eval_iters", "restarts"):
         if getattr(conf, key) < 1:
             raise ConfigError(f"--{key} must be at least 1, got {getattr(conf, key)}")
+    if conf.precision not in PRECISIONS:
+        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, got {conf.precision!r}")
     if conf.oracle and not conf.gt_dir:
         raise ConfigError("--oracle selects results by PSNR against the ground truth: it needs --gt_dir")
     conf.protocol = "oracle" if conf.oracle else "honest"

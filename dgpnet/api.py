@@ -7,6 +7,7 @@
 import numpy as np
 import torch
 
+from common.precision import autocast
 from dgpnet.archs import PRESETS, DGPNet
 from dgpnet.archs.reparam import convert, fuse
 from dgpnet.models.net_utils import load_weights, tensor2img
@@ -48,7 +49,7 @@ def load(name, scale, weights=None, fused=True):
     return net.eval()
 
 
-def upscale(model, img, tile=None, tile_overlap=32):
+def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
     """Super-resolve a uint8 HxWx3 RGB image; returns (H*s)x(W*s)x3 uint8.
 
     A gray HxW image is replicated to three channels and the RGB result is returned.
@@ -59,6 +60,8 @@ def upscale(model, img, tile=None, tile_overlap=32):
     1.2-1.3x the whole-image time on CPU). Other models (``att='none'``, converted networks) run
     each tile with ``tile_overlap`` LR pixels of context, exact when it is at least the receptive
     radius (2 N + 2 LR pixels for DGPNet).
+    ``precision`` (fp32, fp16, bf16) is the autocast dtype of the forward on the model's device
+    (``common.precision``: fp16 needs CUDA, bf16 on a CPU needs native bf16); fp32 is the plain forward.
     """
     img = np.asarray(img)
     if img.dtype != np.uint8:
@@ -69,6 +72,6 @@ def upscale(model, img, tile=None, tile_overlap=32):
         raise ValueError(f"upscale expects HxW or HxWx3, got shape {img.shape}")
     p = next(model.parameters())
     x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).to(p.device, p.dtype).div(255.0)[None]
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision, p.device):
         y = run(model, x, tile, tile_overlap)
-    return tensor2img(y)
+    return tensor2img(y.float())

@@ -15,6 +15,7 @@ import torch  # noqa: E402
 from common.evaluate import convention  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
+from common.precision import autocast, check, cpu_capability  # noqa: E402
 from dgpnet.archs import fuse  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
 from dgpnet.models.net_utils import load_weights, tensor2img  # noqa: E402
@@ -40,12 +41,13 @@ def main(argv=None):
     weights = opt["path"]["pretrain_network_g"]
     if not weights:
         raise OptionError(f"{args.opt}: 'path.pretrain_network_g' must name the weights to test")
+    device = torch.device("cuda" if opt["num_gpu"] and torch.cuda.is_available() else "cpu")
+    precision = check(opt["precision"], device)   # PrecisionError (one line) before anything is read or written
     loaders = {}
     for ds_opt in opt["datasets"].values():
         loaders[ds_opt["name"]] = build_dataloader(build_dataset(ds_opt), ds_opt)
     net, was_fused = load_weights(opt["network_g"], weights, opt["path"]["param_key_g"], opt["path"]["strict_load_g"])
     net = (net if was_fused else fuse(net)).eval()
-    device = torch.device("cuda" if opt["num_gpu"] and torch.cuda.is_available() else "cpu")
     net.to(device)
 
     name = opt["name"]
@@ -54,6 +56,7 @@ def main(argv=None):
     log = get_logger(os.path.join(root, f"test_{name}_{timestamp()}.log"))
     log.info(f"weights {os.path.abspath(weights)} ({'fused export' if was_fused else 'fused for testing'}); "
              f"{sum(p.numel() for p in net.parameters())} parameters")
+    log.info(f"precision {precision} on {device}; CPU {cpu_capability()}")
     metrics, val = opt["val"]["metrics"], opt["val"]
     if metrics:
         m0 = next(iter(metrics.values()))
@@ -66,8 +69,8 @@ def main(argv=None):
             from tqdm import tqdm
             items = tqdm(loader, desc=ds_name, unit="img", leave=False)
         for batch in items:
-            with torch.inference_mode():
-                sr = tensor2img(run(net, batch["lq"].to(device), val["tile"], val["tile_overlap"]))
+            with torch.inference_mode(), autocast(precision, device):
+                sr = tensor2img(run(net, batch["lq"].to(device), val["tile"], val["tile_overlap"]).float())
             img_name = batch["name"][0]
             if val["save_img"]:
                 imwrite(os.path.join(vis, f"{img_name}_{val['suffix'] or name}.png"), sr)

@@ -16,6 +16,7 @@ import time  # noqa: E402
 import torch  # noqa: E402
 
 from common.io import CheckpointError, ImageError, load_checkpoint, save_checkpoint  # noqa: E402
+from common.precision import check, cpu_capability  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
 from dgpnet.models import DGPNetModel  # noqa: E402
 from dgpnet.utils import dist  # noqa: E402
@@ -56,6 +57,8 @@ def _plots(log_dir, history):
 def main(argv=None):
     args = parse_args(argv)
     opt = parse_options(args.opt, is_train=True, debug=args.debug, overrides=args.force_opt)
+    device = torch.device("cuda" if opt["num_gpu"] and torch.cuda.is_available() else "cpu")   # as DGPNetModel's
+    precision = check(opt["precision"], device)   # PrecisionError (one line) before anything is written
     rank, world = dist.init_dist(args.launcher, opt["dist_params"]["backend"])
     seed = opt["manual_seed"]
     set_seed(seed)
@@ -80,6 +83,7 @@ def main(argv=None):
     dirs = {sub: os.path.join(exp_root, sub) for sub in ("models", "training_states", "log", "visualization")}
     log = get_logger(os.path.join(dirs["log"], f"train_{name}_{timestamp()}.log"), rank)
     log.info(f"options {os.path.abspath(args.opt)}; experiment {exp_root}; world size {world}")
+    log.info(f"precision {precision} on {device}; CPU {cpu_capability()}")
 
     iters_per_epoch = max(len(loader), 1)
     total_iter = int(opt["train"]["total_iter"])
@@ -142,13 +146,17 @@ def main(argv=None):
         _plots(dirs["log"], history)
 
     it = start_iter
-    t0 = time.time()
+    t0 = t_wait = time.time()   # t_wait: when this iteration started waiting for the data loader
+    data_time, iter_time, timed = 0.0, 0.0, 0   # sums since the last print line
     while it < total_iter:
         loader.sampler.set_epoch(epoch, batch_in_epoch)
         for batch in loader:
+            t_data = time.time()
             it += 1
             batch_in_epoch += 1
-            loss = model.optimize(batch, it)
+            loss = model.optimize(batch, it)   # .item() inside waits for the device
+            t_step = time.time()
+            data_time, iter_time, timed = data_time + t_data - t_wait, iter_time + t_step - t_wait, timed + 1
             if rank == 0 and (not history["loss"] or history["loss"][-1][0] < it):
                 history["loss"].append((it, loss))
             if bar is not None:
@@ -156,12 +164,15 @@ def main(argv=None):
                 bar.set_postfix(loss=f"{loss:.4g}", lr=f"{model.lr():.2e}")
             if it % print_freq == 0:
                 log.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({model.lr():.3e},)] "
-                         f"[time (s): {time.time() - t0:.2f}] l_pix: {loss:.4e}")
+                         f"[time (s): {t_step - t0:.2f}, time/iter: {iter_time / timed:.3f}s "
+                         f"(data {data_time / timed:.3f}s)] l_pix: {loss:.4e}")
+                data_time, iter_time, timed = 0.0, 0.0, 0
             if val_sets and it % val_freq == 0:
                 validate(it)
             if it % save_freq == 0:   # after validation, so the state holds this iteration's metrics
                 save(it)
             dist.barrier()
+            t_wait = time.time()   # validation and saving are not counted as data or step time
             if it >= total_iter:
                 break
         else:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from common.io import load_checkpoint
+from common.precision import autocast
 from fasrgan.archs import FeatureExtractorE, FsGenerator, RRDBNet, convert_rrdb_keys
 from fasrgan.archs.rrdbnet_arch import infer_rrdb_config
 
@@ -126,8 +127,12 @@ def _run(model, x, device):
     return y.float().clamp_(0, 1)
 
 
-def upscale(model, img, tile=None, tile_overlap=32):
+def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
     """SR of a uint8 HxWx3 RGB image (HxW gray is repeated to 3 channels; the result is RGB).
+
+    ``precision``: fp32 (default, no autocast), bf16 (CUDA, or a CPU with native bf16) or fp16 (CUDA):
+    the forward pass runs under autocast on the model's device and the output is cast to float32
+    before rounding; a precision the device cannot run is a PrecisionError (common.precision).
 
     ``tile``: LR tile size; each tile runs with ``tile_overlap`` LR pixels of context per side and
     only its own core is kept, so the result matches whole-image inference up to what the network
@@ -149,7 +154,7 @@ def upscale(model, img, tile=None, tile_overlap=32):
     model = model.to(memory_format=torch.channels_last)
     x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255).unsqueeze(0)
     h, w = img.shape[:2]
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision, device):
         if tile is None or (tile >= h and tile >= w):
             out = _run(model, x, device)
         else:

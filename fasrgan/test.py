@@ -21,6 +21,7 @@ import torch  # noqa: E402
 from common.io import CheckpointError, ImageError, atomic_write, imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
 from common.niqe import calculate_niqe  # noqa: E402
+from common.precision import check as check_precision, cpu_capability  # noqa: E402
 from fasrgan.api import BUNDLED_E, upscale  # noqa: E402
 from fasrgan.archs import FsGenerator  # noqa: E402
 from fasrgan.data import PairedDataset  # noqa: E402
@@ -71,6 +72,7 @@ def _fmt(v, spec=".4f"):
 def run(opt_path):
     opt = parse(opt_path, is_train=False)
     device = pick_device(opt["gpu_ids"])
+    precision = check_precision(opt["precision"], device)   # PrecisionError (a ValueError): one line, exit 1
     p, t, scale = opt["path"], opt["test"], opt["scale"]
     if opt["val_lpips"] and not p.get("lpips_alex"):
         raise OptionError(f"{opt_path}: 'val_lpips' needs 'path.lpips_alex' (torchvision's alexnet-owt-7be5be79.pth)")
@@ -85,6 +87,7 @@ def run(opt_path):
     mkdir_and_rename(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
     logger.info(f"model {opt['model']} x{scale}; G: {p['pretrain_model_G']}; device {device}")
+    logger.info(f"precision {precision}; CPU {cpu_capability()}")
     logger.info(f"PSNR/SSIM: Y channel (MATLAB rgb2ycbcr), shave {scale}; NIQE: Y, no shave; "
                 f"LPIPS: {'alex v' + t['lpips_version'] + ', RGB, full image' if lpips else 'off (no path.lpips_alex)'}")
     summary = {}
@@ -95,7 +98,7 @@ def run(opt_path):
             lr, hr = ds.pair(i)
             path = ds.pairs[i][1]
             stem = os.path.splitext(os.path.basename(path))[0]
-            sr = upscale(net, lr, tile=t["tile"], tile_overlap=t["tile_overlap"])
+            sr = upscale(net, lr, tile=t["tile"], tile_overlap=t["tile_overlap"], precision=precision)
             if t["save_img"]:
                 imwrite(os.path.join(out_dir, f"{stem}{opt['suffix'] or ''}.png"), sr)
             row = {"name": stem, **score(sr, hr, scale, t["niqe"], lpips)}

@@ -13,6 +13,7 @@ import torch  # noqa: E402
 
 from common.io import CheckpointError, ImageError, atomic_write, imwrite, load_checkpoint  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
+from common.precision import check as check_precision, cpu_capability  # noqa: E402
 from fasrgan.data import PairedDataset, build_dataloader, tensor2img  # noqa: E402
 from fasrgan.models import create_model  # noqa: E402
 from fasrgan.utils.logger import (append_jsonl, close_logger, get_logger, plot_curves,  # noqa: E402
@@ -78,6 +79,7 @@ def train(args):
         opt["train"]["val_freq"] = 8
     rank, world, local = init_dist(args.launcher)
     device = pick_device(opt["gpu_ids"], local)
+    precision = check_precision(opt["precision"], device)   # PrecisionError (a ValueError): one line, exit 1
     root = os.path.join(opt["path"]["experiments_root"], opt["name"])
     dirs = {k: os.path.join(root, k) for k in ("models", "training_states", "log", "visualization")}
 
@@ -113,6 +115,7 @@ def train(args):
     _barrier(world)
     logger = get_logger(os.path.join(dirs["log"], f"train_{opt['name']}_{timestamp()}.log"), rank)
     logger.info(f"options: {opt['opt_path']}; model {opt['model']}; device {device}; processes {world}")
+    logger.info(f"precision {precision}; CPU {cpu_capability()}")
     logger.info(f"training on {len(train_set)} pairs from {opt['datasets']['train']['dataroot_HR']}")
 
     start_iter, epoch, best = 0, 0, {}
@@ -139,7 +142,8 @@ def train(args):
         pbar = tqdm(total=niter, initial=start_iter, unit="it", dynamic_ncols=True, file=sys.stderr,
                     disable=not sys.stderr.isatty() and os.environ.get("FASRGAN_TQDM") != "1")
     it, last_saved = start_iter, None
-    t0 = time.time()
+    # time/iter = waiting for the data loader + the model step, averaged since the last log line
+    n_timed, data_time, iter_time = 0, 0.0, 0.0
     per_epoch = len(train_loader)
     epoch = start_iter // per_epoch
     while it < niter:
@@ -147,9 +151,11 @@ def train(args):
             sampler.set_epoch(epoch)
         elif train_loader.generator is not None:   # a fresh, reproducible order per epoch (resume-safe)
             train_loader.generator.manual_seed(seed + 7919 * epoch)
+        t_wait = time.time()
         for data in train_loader:
             if it >= niter:
                 break
+            data_time += time.time() - t_wait
             it += 1
             if t["lr_update_before_step"]:
                 model.update_learning_rate()
@@ -157,6 +163,8 @@ def train(args):
             losses = model.optimize_parameters(it)
             if not t["lr_update_before_step"]:
                 model.update_learning_rate()
+            iter_time += time.time() - t_wait
+            n_timed += 1
             bad = [k for k, v in losses.items() if not math.isfinite(v)]
             if bad:
                 raise FloatingPointError(f"iter {it}: non-finite loss {', '.join(bad)}")
@@ -167,7 +175,8 @@ def train(args):
                 append_jsonl(loss_log, {"iter": it, "epoch": epoch, **{f"lr_{k}": v for k, v in lrs.items()}, **losses})
                 msg = " ".join(f"{k}: {v:.4e}" for k, v in losses.items())
                 logger.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({lrs['G']:.3e})] {msg} "
-                            f"[{(time.time() - t0) / max(it - start_iter, 1):.3f} s/it]")
+                            f"[time/iter: {iter_time / n_timed:.3f}s (data {data_time / n_timed:.3f}s)]")
+                n_timed, data_time, iter_time = 0, 0.0, 0.0
             if it % lg["save_checkpoint_freq"] == 0 or it == niter:
                 if rank == 0:
                     model.save(it, dirs["models"])
@@ -181,6 +190,7 @@ def train(args):
                 if rank == 0:
                     validate(model, val_loader, it, dirs, opt, logger, best, lpips)
                 _barrier(world)
+            t_wait = time.time()   # saving and validation count in neither time
         epoch += 1
     if pbar is not None:
         pbar.close()

@@ -1,4 +1,8 @@
-"""Training procedure: L1 on the unfused network, validation on its fused copy (BasicSR SRModel)."""
+"""Training procedure: L1 on the unfused network, validation on its fused copy (BasicSR SRModel).
+
+``precision`` (fp32, fp16, bf16) sets the autocast dtype of the forward passes; the network output is
+cast to float32 before the loss and the metrics, so losses and optimizer state stay fp32.
+"""
 import copy
 import os
 
@@ -7,6 +11,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from common.io import imwrite, save_checkpoint
 from common.metrics import calculate_psnr, calculate_ssim
+from common.precision import autocast, grad_scaler
 from dgpnet.losses import build_loss
 from dgpnet.models.net_utils import build_network, fused_eval, load_weights, tensor2img
 from dgpnet.utils.tiling import run
@@ -32,6 +37,8 @@ class DGPNetModel:
         else:
             self.net_g = build_network(opt["network_g"])
         self.net_g.to(self.device)
+        self.precision = opt["precision"]
+        self.scaler = grad_scaler(self.precision, self.device)   # loss scaling for fp16 on CUDA, else a pass-through
         self.net = DistributedDataParallel(self.net_g) if world_size > 1 else self.net_g
         tr = opt["train"]
         self.ema_decay = tr["ema_decay"]
@@ -67,11 +74,13 @@ class DGPNetModel:
         self.net.train()
         lq, gt = batch["lq"].to(self.device), batch["gt"].to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss(self.net(lq), gt)
+        with autocast(self.precision, self.device):
+            loss = self.loss(self.net(lq).float(), gt)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"iteration {current_iter}: the loss is {loss.item()}")
-        loss.backward()
-        self.optimizer.step()
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
         self.scheduler.step()
         if self.net_ema is not None:
             with torch.no_grad():
@@ -97,7 +106,10 @@ class DGPNetModel:
         sched = self.scheduler.state_dict()
         if "milestones" in sched:   # a Counter is not loadable with weights_only=True
             sched["milestones"] = {int(k): int(v) for k, v in sched["milestones"].items()}
-        return {"optimizers": [self.optimizer.state_dict()], "schedulers": [sched]}
+        state = {"optimizers": [self.optimizer.state_dict()], "schedulers": [sched]}
+        if self.scaler.is_enabled():
+            state["scaler"] = self.scaler.state_dict()
+        return state
 
     def resume(self, state, net_path):
         from common.io import load_checkpoint
@@ -108,6 +120,8 @@ class DGPNetModel:
             self.net_ema.load_state_dict(raw.get("params_ema", raw["params"]))
         self.optimizer.load_state_dict(state["optimizers"][0])
         self.scheduler.load_state_dict(state["schedulers"][0])
+        if self.scaler.is_enabled() and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
 
     # ----------------------------------------------------------------- validation
     @torch.no_grad()
@@ -122,8 +136,8 @@ class DGPNetModel:
             from tqdm import tqdm
             items = tqdm(loader, desc=f"val {dataset_name}", unit="img", leave=False)
         for batch in items:
-            with torch.inference_mode():
-                sr = tensor2img(run(net, batch["lq"].to(self.device), val["tile"], val["tile_overlap"]))
+            with torch.inference_mode(), autocast(self.precision, self.device):
+                sr = tensor2img(run(net, batch["lq"].to(self.device), val["tile"], val["tile_overlap"]).float())
             name = batch["name"][0]
             if vis_dir is not None and val["save_img"]:
                 suffix = val["suffix"] or str(current_iter)

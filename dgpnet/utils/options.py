@@ -8,6 +8,8 @@ import inspect
 import json
 import os
 
+from common.precision import PrecisionError, normalise
+
 __all__ = ["OptionError", "REQUIRED", "load_json", "parse_options", "apply_overrides", "dataset_schema"]
 
 
@@ -28,7 +30,7 @@ _DATASET = {
 _METRIC = {"type": REQUIRED, "crop_border": None, "test_y_channel": True}
 
 _COMMON = {
-    "name": REQUIRED, "model_type": "DGPNetModel", "scale": 4, "num_gpu": 0, "manual_seed": 0,
+    "name": REQUIRED, "model_type": "DGPNetModel", "scale": 4, "num_gpu": 0, "manual_seed": 0, "precision": "fp32",
     "network_g": {"type": "DGPNet"},        # checked against the architecture's signature
     "path": {"pretrain_network_g": None, "param_key_g": "auto", "strict_load_g": True, "resume_state": None,
              "experiments_root": None, "results_root": None},
@@ -190,6 +192,10 @@ def parse_options(path, is_train=True, debug=False, overrides=None):
     datasets = raw.pop("datasets", None)
     opt = _check(raw, {k: v for k, v in schema.items() if k not in ("network_g", "datasets")}, "", path)
     opt["network_g"] = _check_network(net, path)
+    try:
+        opt["precision"] = normalise(opt["precision"])
+    except PrecisionError:
+        raise OptionError(f"{path}: 'precision' must be fp32, fp16 or bf16, got {opt['precision']!r}") from None
     if not isinstance(datasets, dict) or not datasets:
         raise OptionError(f"{path}: 'datasets' must be a non-empty object")
     opt["datasets"] = {}

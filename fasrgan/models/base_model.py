@@ -1,5 +1,6 @@
 """What every training procedure shares: networks by name, optimizers, schedulers, gradient
-averaging across processes, checkpoints and resume."""
+averaging across processes, mixed precision (``precision`` option, common.precision), checkpoints and
+resume."""
 import os
 import random
 
@@ -8,17 +9,22 @@ import torch
 import torch.distributed as dist
 
 from common.io import load_checkpoint, save_checkpoint
+from common.precision import autocast, grad_scaler
 from fasrgan.models.networks import broadcast_params, network_state
 
 
 class BaseModel:
     """Subclasses fill ``self.nets`` ({'G': ..., 'D': ..., 'E': ...}), ``self.optimizers`` and
-    implement ``optimize_parameters(step)`` returning a dict of logged floats."""
+    implement ``optimize_parameters(step)`` returning a dict of logged floats.
+
+    Forward passes and losses run under ``self.autocast()``; network outputs are cast to float32
+    before the losses, so losses, metrics and optimizer state stay fp32."""
 
     def __init__(self, opt, device, rank=0, world=1):
         self.opt, self.device, self.rank, self.world = opt, device, rank, world
         self.is_train = opt["is_train"]
-        self.nets, self.optimizers, self.schedulers = {}, {}, {}
+        self.precision = opt.get("precision", "fp32")
+        self.nets, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}
         self.models_dir = None
 
     # -- set-up helpers -------------------------------------------------------------------
@@ -34,13 +40,20 @@ class BaseModel:
                                betas=(t[f"beta1_{which}"], t[f"beta2_{which}"]))
         self.optimizers[name] = opt
         self.schedulers[name] = torch.optim.lr_scheduler.MultiStepLR(opt, t["lr_steps"], t["lr_gamma"])
+        # one loss scaler per optimizer (G and D losses differ in scale); a pass-through except fp16 on CUDA
+        self.scalers[name] = grad_scaler(self.precision, self.device)
         return opt
 
+    def autocast(self):
+        """Context for forward passes and losses in the option's precision (fp32: nothing)."""
+        return autocast(self.precision, self.device)
+
     def _step(self, name, loss):
-        """Backward, average gradients over processes (what DDP does), optimizer step."""
-        opt = self.optimizers[name]
+        """Backward (loss-scaled for fp16), average gradients over processes (what DDP does),
+        optimizer step (skipped by the scaler when fp16 gradients overflowed)."""
+        opt, scaler = self.optimizers[name], self.scalers[name]
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler.scale(loss).backward()
         if self.world > 1:
             params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
             flat = torch.cat([p.grad.reshape(-1) for p in params])
@@ -51,7 +64,8 @@ class BaseModel:
                 n = p.grad.numel()
                 p.grad.copy_(flat[i:i + n].view_as(p.grad))
                 i += n
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
 
     @staticmethod
     def set_requires_grad(net, flag):
@@ -72,7 +86,8 @@ class BaseModel:
         net = self.generator()
         was = net.training
         net.eval()
-        sr = net(lr.to(self.device))
+        with self.autocast():
+            sr = net(lr.to(self.device)).float()
         net.train(was)
         return sr
 
@@ -105,6 +120,7 @@ class BaseModel:
             "epoch": epoch, "iter": it,
             "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
             "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
+            "scalers": {k: s.state_dict() for k, s in self.scalers.items()},   # {} unless fp16 on CUDA
             "rng": {"torch": torch.get_rng_state(), "python": [py[0], list(py[1]), py[2]],
                     "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]),
                               int(np_state[3]), float(np_state[4])]},
@@ -119,6 +135,9 @@ class BaseModel:
             o.load_state_dict(state["optimizers"][k])
         for k, s in self.schedulers.items():
             s.load_state_dict(state["schedulers"][k])
+        for k, s in self.scalers.items():
+            if s.is_enabled() and state.get("scalers", {}).get(k):
+                s.load_state_dict(state["scalers"][k])
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
         random.setstate((rng["python"][0], tuple(rng["python"][1]), rng["python"][2]))

@@ -38,36 +38,44 @@ class FASRGANModel(BaseModel):
     def generator(self):
         return self.nets["G"]
 
+    def _D(self, x):
+        """D's image score and pixel map, as float32 for the losses."""
+        score, pmap = self.nets["D"](x)
+        return score.float(), pmap.float()
+
     def optimize_parameters(self, step):
         G, D = self.nets["G"], self.nets["D"]
         log = {}
-        sr = G(self.lr)
+        with self.autocast():
+            sr = G(self.lr).float()
         if step % self.d_ratio == 0 and step > self.d_init:
             self.set_requires_grad(D, False)
-            total = content_terms(self, sr, self.hr, log)
-            fake_score, fake_map = D(sr)
-            with torch.no_grad():
-                real_score, real_map = D(self.hr)
-            if self.l_gan_w > 0:
-                l = self.l_gan_w * ragan_g_loss(self.cri_gan, real_score, fake_score)
-                log["l_g_gan"] = l.item()
-                total = total + l
-            if self.l_mask_w > 0:
-                l = self.l_mask_w * pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=True)
-                log["l_g_mask"] = l.item()
-                total = total + l
-            if self.l_atten_w > 0:
-                l = self.l_atten_w * attention_pixel_loss(sr, self.hr, fake_map)
-                log["l_g_atten"] = l.item()
-                total = total + l
+            with self.autocast():
+                total = content_terms(self, sr, self.hr, log)
+                fake_score, fake_map = self._D(sr)
+                with torch.no_grad():
+                    real_score, real_map = self._D(self.hr)
+                if self.l_gan_w > 0:
+                    l = self.l_gan_w * ragan_g_loss(self.cri_gan, real_score, fake_score)
+                    log["l_g_gan"] = l.item()
+                    total = total + l
+                if self.l_mask_w > 0:
+                    l = self.l_mask_w * pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=True)
+                    log["l_g_mask"] = l.item()
+                    total = total + l
+                if self.l_atten_w > 0:
+                    l = self.l_atten_w * attention_pixel_loss(sr, self.hr, fake_map)
+                    log["l_g_atten"] = l.item()
+                    total = total + l
             log["l_g_total"] = total.item()
             self._step("G", total)
             self.set_requires_grad(D, True)
-        real_score, real_map = D(self.hr)
-        fake_score, fake_map = D(sr.detach())
-        l_d_real = 0.5 * self.cri_gan(real_score - fake_score.mean(), True)
-        l_d_fake = 0.5 * self.cri_gan(fake_score - real_score.mean(), False)
-        l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)
+        with self.autocast():
+            real_score, real_map = self._D(self.hr)
+            fake_score, fake_map = self._D(sr.detach())
+            l_d_real = 0.5 * self.cri_gan(real_score - fake_score.mean(), True)
+            l_d_fake = 0.5 * self.cri_gan(fake_score - real_score.mean(), False)
+            l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)
         self._step("D", l_d_real + l_d_fake + l_d_mask)
         log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(), l_d_mask=l_d_mask.item(),
                    D_real=real_score.mean().item(), D_fake=fake_score.mean().item())

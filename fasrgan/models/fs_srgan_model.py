@@ -44,24 +44,27 @@ class FsSRGANModel(BaseModel):
     def optimize_parameters(self, step):
         E, G, D = self.nets["E"], self.nets["G"], self.nets["D"]
         log = {}
-        sr = G(E(self.lr))
+        with self.autocast():
+            sr = G(E(self.lr)).float()
         if step % self.d_ratio == 0 and step > self.d_init:
             self.set_requires_grad(D, False)
-            total = content_terms(self, sr, self.hr, log)
-            if self.l_gan_w > 0:
-                with torch.no_grad():
-                    real = D(E(self.hr))
-                fake = D(E(sr))   # gradients reach G, and E through both E(LR) and E(SR)
-                l = self.l_gan_w * ragan_g_loss(self.cri_gan, real, fake)
-                log["l_g_gan"] = l.item()
-                total = total + l
+            with self.autocast():
+                total = content_terms(self, sr, self.hr, log)
+                if self.l_gan_w > 0:
+                    with torch.no_grad():
+                        real = D(E(self.hr)).float()
+                    fake = D(E(sr)).float()   # gradients reach G, and E through both E(LR) and E(SR)
+                    l = self.l_gan_w * ragan_g_loss(self.cri_gan, real, fake)
+                    log["l_g_gan"] = l.item()
+                    total = total + l
             log["l_g_total"] = total.item()
             self._step("G", total)
             self.set_requires_grad(D, True)
-        real = D(E(self.hr))
-        fake = D(E(sr.detach()))
-        l_d_real = 0.5 * self.cri_gan(real - fake.mean(), True)
-        l_d_fake = 0.5 * self.cri_gan(fake - real.mean(), False)
+        with self.autocast():
+            real = D(E(self.hr)).float()
+            fake = D(E(sr.detach())).float()
+            l_d_real = 0.5 * self.cri_gan(real - fake.mean(), True)
+            l_d_fake = 0.5 * self.cri_gan(fake - real.mean(), False)
         self._step("D", l_d_real + l_d_fake)
         log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(), D_real=real.mean().item(),
                    D_fake=fake.mean().item())

@@ -35,7 +35,8 @@ class SRModel(BaseModel):
         return self.nets["G"]
 
     def optimize_parameters(self, step):
-        sr = self.generator()(self.lr)
-        l_pix = self.l_pix_w * self.cri_pix(sr, self.hr)
+        with self.autocast():
+            sr = self.generator()(self.lr).float()
+            l_pix = self.l_pix_w * self.cri_pix(sr, self.hr)
         self._step("G", l_pix)
         return {"l_pix": l_pix.item()}

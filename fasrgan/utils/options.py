@@ -38,15 +38,17 @@ _PATH_TEST = {"root": None, "results_root": "results", "pretrain_model_G": None,
               "strict_load": True, "lpips_alex": None, "lpips_linear": None}
 _TEST = {"tile": None, "tile_overlap": 32, "niqe": True, "save_img": True, "lpips_version": "0.0"}
 
-TRAIN_SCHEMA = {"name": None, "model": "SR", "scale": 4, "gpu_ids": None, "use_tb_logger": False,
-                "val_lpips": False, "datasets": {"train": _DATASET, "val": _DATASET},
+TRAIN_SCHEMA = {"name": None, "model": "SR", "scale": 4, "gpu_ids": None, "precision": "fp32",
+                "use_tb_logger": False, "val_lpips": False, "datasets": {"train": _DATASET, "val": _DATASET},
                 "path": _PATH_TRAIN, "network_G": _NET_G, "network_D": _NET_D, "network_E": _NET_E,
                 "train": _TRAIN, "logger": _LOGGER}
-TEST_SCHEMA = {"name": None, "suffix": "", "model": "SR", "scale": 4, "gpu_ids": None, "val_lpips": False,
+TEST_SCHEMA = {"name": None, "suffix": "", "model": "SR", "scale": 4, "gpu_ids": None, "precision": "fp32",
+               "val_lpips": False,
                "datasets": {"test_*": _DATASET}, "path": _PATH_TEST, "network_G": _NET_G,
                "network_E": _NET_E, "test": _TEST}
 
 MODELS = ("SR", "FASRGAN", "FsSRGAN")
+PRECISIONS = ("fp32", "fp16", "bf16")   # common.precision; whether the device runs it is checked at start-up
 _OPTIONAL_SECTIONS = ("network_D", "network_E", "val")
 
 
@@ -112,6 +114,8 @@ def _check(opt, path, is_train):
         raise OptionError(f"{path}: 'model' must be one of {', '.join(MODELS)}, got {opt['model']!r}")
     if not isinstance(opt["scale"], int) or opt["scale"] not in (1, 2, 3, 4, 8):
         raise OptionError(f"{path}: 'scale' must be 1, 2, 3, 4 or 8, got {opt['scale']!r}")
+    if opt["precision"] not in PRECISIONS:
+        raise OptionError(f"{path}: 'precision' must be one of {', '.join(PRECISIONS)}, got {opt['precision']!r}")
     if is_train and "train" not in opt["datasets"]:
         raise OptionError(f"{path}: 'datasets.train' is required")
     if not is_train and not opt["datasets"]:
