@@ -13,6 +13,7 @@ import os
 import numpy as np
 import torch
 
+from common.precision import autocast
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights
 from gdsr.models.base_model import load_weights
 
@@ -53,10 +54,11 @@ def forward_tiled(net, x, tile=None, tile_overlap=32, keys=("fused",)):
     rounding whenever the overlap covers the receptive field the output depends on. GDSR's
     theoretical field (~334 px) is far larger than what it really uses: with random init, 8 px
     of overlap already gives at most 1 grey level; the default 32 keeps a 4x margin (README, "tiling").
+    The outputs are fp32 also when ``net`` runs under autocast.
     """
     if tile is None:
         out = net.forward_all(x)
-        return {k: out[k] for k in keys}
+        return {k: out[k].float() for k in keys}
     _, _, h, w = x.shape
     s = net.scale
     result = {}
@@ -67,7 +69,7 @@ def forward_tiled(net, x, tile=None, tile_overlap=32, keys=("fused",)):
             b0, r0 = min(bottom + tile_overlap, h), min(right + tile_overlap, w)
             out = net.forward_all(x[:, :, t0:b0, l0:r0])
             for k in keys:
-                o = out[k]
+                o = out[k].float()
                 if k not in result:
                     result[k] = o.new_zeros(o.shape[0], o.shape[1], h * s, w * s)
                 result[k][:, :, top * s:bottom * s, left * s:right * s] = \
@@ -80,8 +82,11 @@ def to_uint8(t):
     return t[0].clamp(0, 1).mul(255.0).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
-def upscale(model, img, tile=None, tile_overlap=32):
-    """SR_fused of a uint8 HxWx3 RGB (or HxW gray) image: (H*s)x(W*s)x3 uint8."""
+def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
+    """SR_fused of a uint8 HxWx3 RGB (or HxW gray) image: (H*s)x(W*s)x3 uint8.
+
+    ``precision`` 'fp32' (default, unchanged), 'bf16' or 'fp16': the forward runs under
+    ``common.precision.autocast`` on the model's device (PrecisionError if the device cannot run it)."""
     img = np.asarray(img)
     if img.dtype != np.uint8:
         raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
@@ -96,12 +101,12 @@ def upscale(model, img, tile=None, tile_overlap=32):
     net.eval()
     device = next(net.parameters()).device
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(precision, device):
             x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)[None].to(device)
             # channels_last (load() converts the weights too): 1.2x faster on CPU
             # (benchmarks.bench_inference_modes), same output up to float rounding
             x = x.contiguous(memory_format=torch.channels_last)
-            out = forward_tiled(net, x, tile, tile_overlap)["fused"]
+            out = forward_tiled(net, x, tile, tile_overlap)["fused"]     # fp32 before rounding
             return np.ascontiguousarray(to_uint8(out))
     finally:
         net.train(was_training)

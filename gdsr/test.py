@@ -19,6 +19,7 @@ from tqdm import tqdm  # noqa: E402
 from common.evaluate import convention, evaluate_pair  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_niqe  # noqa: E402
+from common.precision import PrecisionError, autocast, check, cpu_capability  # noqa: E402
 from gdsr.api import forward_tiled, to_uint8  # noqa: E402
 from gdsr.data import EvalDataset  # noqa: E402
 from gdsr.models.base_model import build_generator, load_weights  # noqa: E402
@@ -56,6 +57,7 @@ def test(args):
     suffix = opt["suffix"] or "GDSR"
     use_cuda = bool(opt["gpu_ids"]) and torch.cuda.is_available()
     device = torch.device("cuda" if use_cuda else "cpu")
+    precision = check(opt["precision"], device)    # PrecisionError before anything is loaded or written
 
     net = build_generator(opt)
     load_weights(net, opt["path"]["pretrain_model_G"], opt["path"]["strict_load"])
@@ -66,7 +68,8 @@ def test(args):
     root = opt["path"]["results_root"]
     mkdir_and_rename(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
-    logger.info(f"gdsr test: {opt['opt_path']}; weights {opt['path']['pretrain_model_G']}")
+    logger.info(f"gdsr test: {opt['opt_path']}; weights {opt['path']['pretrain_model_G']}; precision {precision}, "
+                f"CPU {cpu_capability()}")
     logger.info(f"Metrics: {convention(crop, rgb=not t['test_y_channel'])}; NIQE on the SR (Y, shave {crop})")
     keys = ["fused"] + [k for k, flag in (("low", t["save_low"]), ("high", t["save_high"]),
                                           ("mask", t["save_mask"])) if flag]
@@ -76,7 +79,7 @@ def test(args):
         rows = []
         for i in tqdm(range(len(ds)), desc=ds.name, leave=False, disable=not sys.stderr.isatty()):
             item = ds[i]
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(precision, device):     # outputs come back as fp32
                 out = forward_tiled(net, item["LR"].to(device), t["tile"], t["tile_overlap"], keys)
             sr = to_uint8(out["fused"])
             imwrite(os.path.join(folder, f"{item['name']}_{suffix}.png"), sr)
@@ -106,6 +109,9 @@ def main(argv=None):
     try:
         test(args)
         return 0
+    except PrecisionError as exc:       # a precision this device cannot run: one line, exit code 2
+        print(f"gdsr/test.py: error: {one_line(exc)}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:   # bad options, files, images, checkpoints: one line
         print(f"gdsr/test.py: error: {one_line(exc)}", file=sys.stderr)
         return 1

@@ -19,8 +19,10 @@ from tqdm import tqdm  # noqa: E402
 
 from common.evaluate import evaluate_pair  # noqa: E402
 from common.io import atomic_write, imwrite, load_checkpoint  # noqa: E402
+from common.precision import PrecisionError, check, cpu_capability  # noqa: E402
 from gdsr.data import EvalDataset, TrainDataset, build_train_loader  # noqa: E402
 from gdsr.models import create_model  # noqa: E402
+from gdsr.models.base_model import train_device  # noqa: E402
 from gdsr.utils import dist as gdist  # noqa: E402
 from gdsr.utils.logger import close_logger, format_losses, get_logger  # noqa: E402
 from gdsr.utils.misc import (latest_state, mkdir_and_rename, one_line, set_random_seed, tensor2img,  # noqa: E402
@@ -99,6 +101,7 @@ def train(args):
     except RuntimeError as exc:
         raise OptionError(str(exc)) from None
     rank, world = gdist.get_dist_info()
+    check(opt["precision"], train_device(opt))    # PrecisionError before any data, folder or network
     paths = opt["path"]
 
     state_path = paths["resume_state"]
@@ -126,7 +129,8 @@ def train(args):
     logger = get_logger(os.path.join(paths["log"], f"train_{opt['name']}_{ts}.log"))
     if rank == 0:
         atomic_write(os.path.join(paths["log"], f"options_{ts}.json"), lambda tmp: _write_text(tmp, dump(opt)))
-    logger.info(f"gdsr train: {opt['opt_path']} (model {opt['model']}, x{opt['scale']}, {world} process(es))")
+    logger.info(f"gdsr train: {opt['opt_path']} (model {opt['model']}, x{opt['scale']}, {world} process(es), "
+                f"precision {opt['precision']}, CPU {cpu_capability()})")
     logger.info(f"Random seed: {seed}")
     niter = opt["train"]["niter"]
     bs = opt["datasets"]["train"]["batch_size"]
@@ -148,12 +152,17 @@ def train(args):
     pbar = tqdm(total=niter, initial=start_iter, unit="it", disable=rank != 0 or not sys.stderr.isatty(),
                 dynamic_ncols=True)
     try:
-        window, t0 = {}, time.time()
+        # time/iter: waiting for the loader + the model step, per iteration (validation and saving excluded)
+        window, t_data, t_iter = {}, 0.0, 0.0
         current_iter = start_iter
         for current_iter in range(start_iter + 1, niter + 1):
-            model.feed_data(next(data_iter))
+            t0 = time.perf_counter()
+            batch = next(data_iter)
+            t1 = time.perf_counter()
+            model.feed_data(batch)
             model.optimize_parameters(current_iter)
             model.update_learning_rate()
+            t_data, t_iter = t_data + t1 - t0, t_iter + time.perf_counter() - t0
             log = model.get_current_log()
             for k, v in log.items():
                 window.setdefault(k, []).append(v)
@@ -162,13 +171,13 @@ def train(args):
                 mean = {k: float(np.mean(v)) for k, v in window.items()}
                 bad = [k for k, v in mean.items() if not math.isfinite(v)]
                 history["loss"].append((current_iter, mean))
-                dt = (time.time() - t0) / len(window["l_d_real" if "l_d_real" in window else "l_g_pix"])
+                n = len(window["l_d_real" if "l_d_real" in window else "l_g_pix"])
                 logger.info(format_losses(sampler.epoch_of(current_iter), current_iter, model.current_learning_rates(),
-                                          mean) + f" time/iter: {dt:.3f}s")
+                                          mean) + f" time/iter: {t_iter / n:.3f}s (data {t_data / n:.3f}s)")
                 if bad:
                     logger.warning(f"non-finite loss at iter {current_iter}: {', '.join(bad)}")
                 pbar.set_postfix({k: f"{v:.3g}" for k, v in mean.items() if k.startswith("l_g_pix")})
-                window, t0 = {}, time.time()
+                window, t_data, t_iter = {}, 0.0, 0.0
             if val_sets and (current_iter % val_freq == 0 or current_iter == niter):
                 if rank == 0:
                     validate(model, val_sets, opt, current_iter, history, logger)
@@ -194,6 +203,9 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         return train(args)
+    except PrecisionError as exc:       # a precision this device cannot run: one line, exit code 2
+        print(f"gdsr/train.py: error: {one_line(exc)}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:   # bad options, files, images, checkpoints: one line
         print(f"gdsr/train.py: error: {one_line(exc)}", file=sys.stderr)
         return 1

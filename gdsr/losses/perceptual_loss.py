@@ -16,7 +16,8 @@ class PerceptualLoss(nn.Module):
 
     @torch.no_grad()
     def target(self, hr):
-        return self.vgg(hr).detach()
+        return self.vgg(hr).detach().float()
 
     def forward(self, x, target_feature):
-        return self.cri(self.vgg(x), target_feature)
+        # features as fp32 (VGG may run under autocast), so the loss itself is fp32
+        return self.cri(self.vgg(x).float(), target_feature.float())

@@ -8,10 +8,17 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from common.io import load_checkpoint, save_checkpoint
+from common.precision import autocast, grad_scaler
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.utils.dist import get_dist_info
 
 G_KEYS = ("in_nc", "out_nc", "nf", "gc", "nb_e", "nb_l_1", "nb_l_2", "nb_h_1", "nb_h_2", "nb_m")
+
+
+def train_device(opt):
+    """cuda:<LOCAL_RANK> when ``gpu_ids`` is set and CUDA is available, else the CPU."""
+    use_cuda = bool(opt["gpu_ids"]) and torch.cuda.is_available()
+    return torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if use_cuda else "cpu")
 
 
 def build_generator(opt):
@@ -68,8 +75,10 @@ class BaseModel:
     def __init__(self, opt):
         self.opt = opt
         self.rank, self.world = get_dist_info()
-        use_cuda = bool(opt["gpu_ids"]) and torch.cuda.is_available()
-        self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if use_cuda else "cpu")
+        self.device = train_device(opt)
+        # forwards and losses under autocast(precision); outputs cast to fp32 before the losses
+        self.precision = opt["precision"]
+        self.scaler = grad_scaler(self.precision, self.device)     # a pass-through except fp16 on CUDA
         self.train_opt = opt["train"]
         self.netG = build_generator(opt)
         init_weights(self.netG, 0.1)
@@ -112,12 +121,13 @@ class BaseModel:
 
     @torch.no_grad()
     def test(self, lr):
-        """All outputs of the generator for a 1x3xhxw LR tensor (eval mode, then back to train)."""
+        """All outputs of the generator for a 1x3xhxw LR tensor (eval mode, then back to train), as fp32."""
         net = self.bare(self.netG)
         net.eval()
-        out = net.forward_all(lr.to(self.device))
+        with autocast(self.precision, self.device):
+            out = net.forward_all(lr.to(self.device))
         net.train()
-        return out
+        return {k: v.float() for k, v in out.items()}
 
     def networks(self):
         return {"G": self.netG}
@@ -130,7 +140,8 @@ class BaseModel:
 
     def save_training_state(self, current_iter, extra):
         state = {"iter": current_iter, "optimizers": [o.state_dict() for o in self.optimizers],
-                 "schedulers": [_scheduler_state(s) for s in self.schedulers], "rng": rng_state(), **extra}
+                 "schedulers": [_scheduler_state(s) for s in self.schedulers], "rng": rng_state(),
+                 "scaler": self.scaler.state_dict(), **extra}
         save_checkpoint(state, os.path.join(self.opt["path"]["training_states"], f"{current_iter}.state"))
 
     def resume_training(self, state, state_path):
@@ -147,4 +158,6 @@ class BaseModel:
         for s, sd in zip(self.schedulers, state["schedulers"]):
             sd = dict(sd, milestones=Counter(sd["milestones"]))
             s.load_state_dict(sd)
+        if state.get("scaler"):           # fp16 on CUDA: the loss scale; {} otherwise
+            self.scaler.load_state_dict(state["scaler"])
         set_rng(state["rng"])

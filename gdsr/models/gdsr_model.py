@@ -7,6 +7,7 @@ Discriminator loss: RaGAN on HR vs SR_high (detached). Loss weights from papers/
 """
 import torch
 
+from common.precision import autocast
 from gdsr.archs.discriminator_arch import DiscriminatorVGG128
 from gdsr.archs.gdsr_arch import init_weights
 from gdsr.losses import GANLoss, PerceptualLoss, ragan_g_loss
@@ -47,38 +48,42 @@ class DualSRModel(DualSRPretrainModel):
         for p in self.netD.parameters():
             p.requires_grad_(False)
         self.optimizer_G.zero_grad(set_to_none=True)
+        # forwards and losses under autocast; every network output is cast to fp32 before its loss
         if update_g:
-            low, high, fused = self.netG(self.var_L)
-            l_g_pix, terms = self.pixel_terms(low, high, fused)
-            log["l_g_pix"] = l_g_pix.item()
-            log.update({k: v.item() for k, v in terms.items()})
-            l_g_total = l_g_pix
-            if self.cri_fea is not None:
-                real_fea = self.cri_fea.target(self.var_H)
-                for name, out in (("low", low), ("high", high)):
-                    if self.fea_w[name] > 0:
-                        l = self.l_fea_w * self.fea_w[name] * self.cri_fea(out, real_fea)
-                        log[f"l_g_fea_{name}"] = l.item()
-                        l_g_total = l_g_total + l
-            pred_g_fake = net_d(high)
-            pred_d_real = net_d(self.var_H).detach()
-            l_g_gan = self.l_gan_w * ragan_g_loss(self.cri_gan, pred_d_real, pred_g_fake)
-            log["l_g_gan"] = l_g_gan.item()
-            (l_g_total + l_g_gan).backward()
-            self.optimizer_G.step()
+            with autocast(self.precision, self.device):
+                low, high, fused = (o.float() for o in self.netG(self.var_L))
+                l_g_pix, terms = self.pixel_terms(low, high, fused)
+                log["l_g_pix"] = l_g_pix.item()
+                log.update({k: v.item() for k, v in terms.items()})
+                l_g_total = l_g_pix
+                if self.cri_fea is not None:
+                    real_fea = self.cri_fea.target(self.var_H)
+                    for name, out in (("low", low), ("high", high)):
+                        if self.fea_w[name] > 0:
+                            l = self.l_fea_w * self.fea_w[name] * self.cri_fea(out, real_fea)
+                            log[f"l_g_fea_{name}"] = l.item()
+                            l_g_total = l_g_total + l
+                pred_g_fake = net_d(high).float()
+                pred_d_real = net_d(self.var_H).detach().float()
+                l_g_gan = self.l_gan_w * ragan_g_loss(self.cri_gan, pred_d_real, pred_g_fake)
+                log["l_g_gan"] = l_g_gan.item()
+            self.scaler.scale(l_g_total + l_g_gan).backward()
+            self.scaler.step(self.optimizer_G)
         else:
-            with torch.no_grad():
-                high = self.netG(self.var_L)[1]
+            with torch.no_grad(), autocast(self.precision, self.device):
+                high = self.netG(self.var_L)[1].float()
 
         for p in self.netD.parameters():
             p.requires_grad_(True)
         self.optimizer_D.zero_grad(set_to_none=True)
-        pred_d_real = self.netD(self.var_H)
-        pred_d_fake = self.netD(high.detach())
-        l_d_real = self.cri_gan(pred_d_real - pred_d_fake.mean(), True)
-        l_d_fake = self.cri_gan(pred_d_fake - pred_d_real.mean(), False)
-        ((l_d_real + l_d_fake) / 2).backward()
-        self.optimizer_D.step()
+        with autocast(self.precision, self.device):
+            pred_d_real = self.netD(self.var_H).float()
+            pred_d_fake = self.netD(high.detach()).float()
+            l_d_real = self.cri_gan(pred_d_real - pred_d_fake.mean(), True)
+            l_d_fake = self.cri_gan(pred_d_fake - pred_d_real.mean(), False)
+        self.scaler.scale((l_d_real + l_d_fake) / 2).backward()
+        self.scaler.step(self.optimizer_D)
+        self.scaler.update()     # once per iteration, after both optimizers (one scaler for G and D)
         log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(),
                    D_real=pred_d_real.detach().mean().item(), D_fake=pred_d_fake.detach().mean().item())
         self.log_dict = log

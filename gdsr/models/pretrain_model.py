@@ -1,6 +1,7 @@
 """Stage 1 (the authors' ``DualSR_pretrain``): pixel_weight x [L1(SR_low) + L1(SR_high) + L1(SR_fused)]."""
 import torch
 
+from common.precision import autocast
 from gdsr.losses import build_criterion
 from gdsr.models.base_model import BaseModel
 
@@ -25,8 +26,10 @@ class DualSRPretrainModel(BaseModel):
 
     def optimize_parameters(self, step):
         self.optimizer_G.zero_grad(set_to_none=True)
-        low, high, fused = self.netG(self.var_L)
-        l_g_pix, terms = self.pixel_terms(low, high, fused)
-        l_g_pix.backward()
-        self.optimizer_G.step()
+        with autocast(self.precision, self.device):
+            low, high, fused = (o.float() for o in self.netG(self.var_L))
+            l_g_pix, terms = self.pixel_terms(low, high, fused)
+        self.scaler.scale(l_g_pix).backward()
+        self.scaler.step(self.optimizer_G)
+        self.scaler.update()
         self.log_dict = {"l_g_pix": l_g_pix.item(), **{k: v.item() for k, v in terms.items()}}

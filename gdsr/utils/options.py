@@ -53,7 +53,7 @@ TRAIN = {
 }
 LOGGER = {"print_freq": 200, "save_checkpoint_freq": 1000, "use_tb_logger": False}
 TRAIN_SCHEMA = {
-    "name": REQUIRED, "model": REQUIRED, "scale": 4, "gpu_ids": None, "use_tb_logger": False,
+    "name": REQUIRED, "model": REQUIRED, "scale": 4, "gpu_ids": None, "precision": "fp32", "use_tb_logger": False,
     "datasets": None, "path": PATH_TRAIN, "network_G": NETWORK_G, "network_D": NETWORK_D,
     "train": TRAIN, "logger": LOGGER,
 }
@@ -61,10 +61,11 @@ TEST_OPTS = {"save_low": False, "save_high": False, "save_mask": False, "niqe": 
              "tile_overlap": 32, "crop_border": None, "test_y_channel": True}
 PATH_TEST = {"root": ".", "results_root": None, "pretrain_model_G": REQUIRED, "strict_load": True}
 TEST_SCHEMA = {
-    "name": REQUIRED, "model": "DualSR", "scale": 4, "gpu_ids": None, "suffix": None,
+    "name": REQUIRED, "model": "DualSR", "scale": 4, "gpu_ids": None, "precision": "fp32", "suffix": None,
     "datasets": None, "path": PATH_TEST, "network_G": NETWORK_G, "test": TEST_OPTS,
 }
 MODELS = ("DualSR_pretrain", "DualSR")
+PRECISIONS = ("fp32", "fp16", "bf16")     # common.precision: fp32 as today, fp16 CUDA only, bf16 native only
 # keys whose value may be null although the default is not
 NULLABLE = {"dataroot_LR", "cache_LR", "gpu_ids", "suffix", "tile", "crop_border", "input_size", "vgg19",
             "experiments_root", "results_root", "pretrain_model_G", "pretrain_model_D", "resume_state",
@@ -213,6 +214,8 @@ def parse(path, is_train=True, debug=False):
     scale, g = opt["scale"], opt["network_G"]
     if scale not in (2, 3, 4, 8):
         raise OptionError(f"{path}: 'scale' must be 2, 3, 4 or 8, got {scale}")
+    if opt["precision"] not in PRECISIONS:
+        raise OptionError(f"{path}: 'precision' must be 'fp32', 'fp16' or 'bf16', got {opt['precision']!r}")
     if opt["model"] not in MODELS or (not is_train and opt["model"] != "DualSR"):
         raise OptionError(f"{path}: 'model' must be one of {', '.join(MODELS) if is_train else 'DualSR'}, "
                           f"got {opt['model']!r}")
