@@ -7,7 +7,9 @@ size; DGPNet fused) the forward pass of one LR image is timed under
   no_grad            the plain baseline (NCHW, autograd recording off),
   inference_mode     torch.inference_mode() instead of no_grad,
   + channels_last    inference_mode with the model and input in channels_last (NHWC) memory,
-and the largest output difference of each setting against the baseline is printed, so every
+  + bf16             channels_last under bf16 autocast, only on a CPU with native bf16 (not exact:
+                     its largest difference is printed on its own, as a fraction of the output range),
+and the largest output difference of each exact setting against the baseline is printed, so every
 speed-up shown is also shown to be exact (float rounding only).
 """
 import argparse
@@ -16,6 +18,7 @@ import sys
 import torch
 
 from benchmarks.model_stats import measure_latency
+from common.precision import autocast, cpu_capability, native_bf16
 from benchmarks.peak_memory import inference_model
 from benchmarks.run import METHODS, api_of
 
@@ -51,6 +54,11 @@ def time_settings(model, forward, x, repeats):
         y = forward(model, xc)
         out["channels_last"] = (measure_latency(lambda: forward(model, xc), warmup=0, repeats=repeats),
                                 (y - ref).abs().max().item())
+        if native_bf16():
+            with autocast("bf16"):
+                y = forward(model, xc).float()
+                out["bf16"] = (measure_latency(lambda: forward(model, xc), warmup=0, repeats=repeats),
+                               ((y - ref).abs().max() / (ref.max() - ref.min())).item())
         model.to(memory_format=torch.contiguous_format)
     return out
 
@@ -64,10 +72,11 @@ def main(argv=None):
     if a.threads:
         torch.set_num_threads(a.threads)
     x = torch.rand(1, 3, a.lr_size, a.lr_size, generator=torch.Generator().manual_seed(0))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, one {a.lr_size}x{a.lr_size} LR, "
-          f"median of {a.repeats} after a warm-up")
-    print("| method | no_grad (s) | inference_mode (s) | + channels_last (s) | speed-up | max diff |")
-    print("|---|---|---|---|---|---|")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU {cpu_capability()}, "
+          f"one {a.lr_size}x{a.lr_size} LR, median of {a.repeats} after a warm-up")
+    print("| method | no_grad (s) | inference_mode (s) | + channels_last (s) | speed-up | max diff "
+          "| + bf16 (s) | bf16 max diff / range |")
+    print("|---|---|---|---|---|---|---|---|")
     for method in METHODS:
         if method.package is None:
             continue
@@ -77,8 +86,10 @@ def main(argv=None):
             continue
         r = time_settings(model, forward, x, a.repeats)
         base, (im, d_im), (cl, d_cl) = r["no_grad"][0], r["inference_mode"], r["channels_last"]
+        bf16, d_bf16 = r.get("bf16", (None, None))
+        bf16_cols = f"{bf16:.3f} ({base / bf16:.2f}x) | {d_bf16:.1e}" if bf16 else "not native on this CPU | -"
         print(f"| {method.label} ({note}) | {base:.3f} | {im:.3f} | {cl:.3f} | {base / cl:.2f}x | "
-              f"{max(d_im, d_cl):.1e} |", flush=True)
+              f"{max(d_im, d_cl):.1e} | {bf16_cols} |", flush=True)
     return 0
 
 

@@ -61,6 +61,10 @@ def build_parser():
     p.add_argument("--n_gradblocks", type=int, default=1, help="JTF-SISR: gradient-branch ResBlocks per stage")
     p.add_argument("--jtf_kernel", type=int, default=3, help="JTF-SISR: JTF window size")
     p.add_argument("--jtf_groups", type=int, default=4, help="JTF-SISR: kernel groups per JTF")
+    p.add_argument("--fusion", default="jtf", choices=("jtf", "concat"),
+                   help="JTF-SISR: how the two streams exchange guidance: jtf (the paper) or concat "
+                        "(the ablation: concatenation + grouped 3x3 conv)")
+    p.add_argument("--concat_groups", type=int, default=8, help="--fusion concat: groups of its 3x3 conv")
     # training
     p.add_argument("--reset", action="store_true", help="reset the training (delete experiment/<save>)")
     p.add_argument("--test_every", type=int, default=1000, help="iterations per epoch (then test)")

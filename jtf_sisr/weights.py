@@ -4,7 +4,8 @@ import os
 from common.io import load_checkpoint
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
-ARCH_KEYS = ("model", "n_resblocks", "n_feats", "res_scale", "n_stages", "n_gradblocks", "jtf_kernel", "jtf_groups")
+ARCH_KEYS = ("model", "n_resblocks", "n_feats", "res_scale", "n_stages", "n_gradblocks", "jtf_kernel", "jtf_groups",
+             "fusion", "concat_groups")
 
 
 def bundled_path(model, scale):

@@ -132,3 +132,33 @@ class JTFPair(nn.Module):
 
     def forward(self, feat_image, feat_grad):
         return self.jtf_image(feat_image, feat_grad), self.jtf_grad(feat_grad, feat_image)
+
+
+class ConcatFuse(nn.Module):
+    """The ablation's stand-in for one LJTF: ``target + conv3x3(cat(target, guide))``. The channels
+    of the two streams are interleaved before a grouped 3x3 convolution, so every group sees both
+    streams; ``groups`` keeps its parameter count near the LJTF's (a full 2C -> C 3x3 conv has ~10x
+    the parameters of an LJTF)."""
+
+    def __init__(self, n_feats, groups=8):
+        super().__init__()
+        if n_feats % groups:
+            raise ValueError(f"n_feats {n_feats} must be divisible by --concat_groups {groups}")
+        self.conv = nn.Conv2d(2 * n_feats, n_feats, 3, padding=1, groups=groups)
+
+    def forward(self, target, guide):
+        b, c, h, w = target.shape
+        both = torch.stack([target, guide], dim=2).reshape(b, 2 * c, h, w)    # t0 g0 t1 g1 ...
+        return target + self.conv(both)
+
+
+class ConcatPair(nn.Module):
+    """``--fusion concat``: JTFPair's interface, each direction a ConcatFuse."""
+
+    def __init__(self, n_feats, groups=8):
+        super().__init__()
+        self.fuse_image = ConcatFuse(n_feats, groups)
+        self.fuse_grad = ConcatFuse(n_feats, groups)
+
+    def forward(self, feat_image, feat_grad):
+        return self.fuse_image(feat_image, feat_grad), self.fuse_grad(feat_grad, feat_image)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from jtf_sisr.model.common import MeanShift, ResBlock, Upsampler, default_conv
-from jtf_sisr.model.jtf import JTFPair, gradient_map
+from jtf_sisr.model.jtf import ConcatPair, JTFPair, gradient_map
 
 
 def make_model(args, parent=False):
@@ -36,7 +36,13 @@ class JTFSISR(nn.Module):
         self.stages_grad = nn.ModuleList(
             nn.Sequential(*[ResBlock(n, res_scale=args.res_scale) for _ in range(args.n_gradblocks)])
             for _ in range(stages))
-        self.jtf_pairs = nn.ModuleList(JTFPair(n, **jtf) for _ in range(stages))
+        fusion = getattr(args, "fusion", "jtf")
+        if fusion == "jtf":
+            self.jtf_pairs = nn.ModuleList(JTFPair(n, **jtf) for _ in range(stages))
+        elif fusion == "concat":                  # the ablation: concatenation + 3x3 conv instead of JTF
+            self.jtf_pairs = nn.ModuleList(ConcatPair(n, args.concat_groups) for _ in range(stages))
+        else:
+            raise ValueError(f"--fusion {fusion}: choose jtf or concat")
         self.body_end_image = default_conv(n, n, 3)
         self.body_end_grad = default_conv(n, n, 3)
         self.up_image = Upsampler(scale, n)
