@@ -19,3 +19,4 @@ bench:
 	$(PYTHON) -m benchmarks.bench_dgpnet
 	$(PYTHON) -m benchmarks.bench_darsr
 	$(PYTHON) -m benchmarks.bench_inference_modes --lr_size 64 --repeats 2
+	$(PYTHON) -m benchmarks.bench_training

@@ -78,3 +78,18 @@ def test_bf16_is_refused_without_native_support_and_runs_where_present(data, mon
     assert _run(data, "--save", "bf16", "--epochs", "1", "--precision", "bf16") == 0
     log = (data / "experiment" / "bf16" / "log.txt").read_text()
     assert "Precision bf16" in log and "PSNR:" in log and "nan" not in log.lower()
+
+
+def test_concat_fusion_is_the_same_network_with_concatenation_in_place_of_jtf():
+    from benchmarks.model_stats import count_parameters
+
+    small = dict(n_feats=32, n_resblocks=8, n_stages=4)
+    jtf, concat = api.build("jtf_sisr", 4, **small), api.build("jtf_sisr", 4, fusion="concat", **small)
+    assert abs(count_parameters(concat) / count_parameters(jtf) - 1) < 0.05
+    jtf_names = {k for k in jtf.state_dict() if not k.startswith("jtf_pairs")}
+    assert jtf_names == {k for k in concat.state_dict() if not k.startswith("jtf_pairs")}
+    # each group of the 3x3 conv sees both streams: a change of the guide alone changes every output channel
+    fuse = concat.jtf_pairs[0].fuse_image
+    t, g = torch.randn(1, 32, 8, 8), torch.randn(1, 32, 8, 8)
+    delta = (fuse(t, g + 1) - fuse(t, g)).abs().amax(dim=(0, 2, 3))
+    assert (delta > 0).all()
