@@ -6,7 +6,9 @@ with ``--dsem_iters``) so a shorter preset keeps their shape; at 3000 they are t
 
 ``--precision`` (``common.precision``): the forward passes run under autocast, their outputs are
 cast to float32 before the losses, so losses and optimizer state stay fp32; backward and steps go
-through a GradScaler (a pass-through except fp16 on CUDA). fp32 uses no autocast at all.
+through a GradScaler (a pass-through except fp16 on CUDA). fp32 uses no autocast at all. The images
+the run returns (the corrected LR, SRFBN-S on it and on the raw LR) are computed in fp32 whatever the
+precision: they take a second, and bf16 rounding of the final SR cost 0.014 dB on make bench's image.
 """
 import contextlib
 import time
@@ -172,11 +174,10 @@ class Learner:
     def infer(self, lr):
         """Corrected LR (uint8) and SR (uint8) of a whole image given as a 1x3xHxW tensor."""
         self.darm.eval()
-        with autocast(self.precision, self.device):
-            corrected = self.darm(lr)
+        corrected = self.darm(lr)                 # fp32 (see the module docstring)
         self.darm.train()
-        img = api.to_image(corrected.float())
-        return img, api.upscale(self.sr, img, tile=self.conf.tile or None, precision=self.precision)
+        img = api.to_image(corrected)
+        return img, api.upscale(self.sr, img, tile=self.conf.tile or None)
 
     def kernel(self):
         with torch.no_grad():
@@ -231,7 +232,7 @@ def _run_image(lr, conf, gt, name, progress, log):
     sampler = PatchSampler(lr, s, conf.input_crop_size, seed=conf.seed, device=device, name=name)
     sr_net = api.load("srfbn_s", s, device=device)
     lr_t = api.to_tensor(lr, device)
-    srfbns = api.upscale(sr_net, lr, tile=conf.tile or None, precision=precision)
+    srfbns = api.upscale(sr_net, lr, tile=conf.tile or None)
 
     t_a = time.perf_counter()
     dsem = train_dsem(sampler, conf, device, progress)

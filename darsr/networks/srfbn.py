@@ -1,7 +1,9 @@
 """SRFBN-S (Li et al., CVPR 2019): the feedback SR network DARSR keeps frozen.
 
-Input and output are RGB in [0, 255]. ``forward`` returns the list of per-step outputs; DARSR
-and SRFBN's own test use the last one. Module names follow the authors' checkpoints
+Input and output are RGB in [0, 255]. ``forward`` returns a list of per-step outputs: the last
+step's only (what DARSR and SRFBN's own test use; the earlier steps' output layers, an HR
+transposed conv and conv each, are then not run), or every step's with ``all_steps=True`` (what
+SRFBN's curriculum training scores). Module names follow the authors' checkpoints
 (``sub_mean``, ``conv_in.0``, ``block.upBlocks.0.0``, ...) so those load without renaming.
 """
 import torch
@@ -86,13 +88,14 @@ class SRFBN(nn.Module):
         self.conv_out = _conv(num_features, out_channels, 3, 1, 1, act=False)
         self.add_mean = MeanShift(+1)
 
-    def forward(self, x):
+    def forward(self, x, all_steps=False):
         x = self.sub_mean(x)
         inter_res = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
         x = self.feat_in(self.conv_in(x))
         hidden = x
         outs = []
-        for _ in range(self.num_steps):
+        for step in range(self.num_steps):
             hidden = self.block(x, hidden)
-            outs.append(self.add_mean(inter_res + self.conv_out(self.out(hidden))))
+            if all_steps or step == self.num_steps - 1:
+                outs.append(self.add_mean(inter_res + self.conv_out(self.out(hidden))))
         return outs
