@@ -6,9 +6,10 @@ with ``--dsem_iters``) so a shorter preset keeps their shape; at 3000 they are t
 
 ``--precision`` (``common.precision``): the forward passes run under autocast, their outputs are
 cast to float32 before the losses, so losses and optimizer state stay fp32; backward and steps go
-through a GradScaler (a pass-through except fp16 on CUDA). fp32 uses no autocast at all. The images
-the run returns (the corrected LR, SRFBN-S on it and on the raw LR) are computed in fp32 whatever the
-precision: they take a second, and bf16 rounding of the final SR cost 0.014 dB on make bench's image.
+through a GradScaler (a pass-through except fp16 on CUDA). fp32 uses no autocast at all. The final
+correction runs DARM in the precision it was trained in; the SR images the run returns (SRFBN-S on the
+corrected and on the raw LR) are computed in fp32 whatever the precision: they take a second, and
+SRFBN-S in bf16 cost 0.014 dB on make bench's image.
 """
 import contextlib
 import time
@@ -174,9 +175,10 @@ class Learner:
     def infer(self, lr):
         """Corrected LR (uint8) and SR (uint8) of a whole image given as a 1x3xHxW tensor."""
         self.darm.eval()
-        corrected = self.darm(lr)                 # fp32 (see the module docstring)
+        with autocast(self.precision, self.device):      # as DARM was trained
+            corrected = self.darm(lr)
         self.darm.train()
-        img = api.to_image(corrected)
+        img = api.to_image(corrected.float())
         return img, api.upscale(self.sr, img, tile=self.conf.tile or None)
 
     def kernel(self):
