@@ -14,6 +14,17 @@ from jtf_sisr.model.common import MeanShift, ResBlock, Upsampler, default_conv
 from jtf_sisr.model.jtf import ConcatPair, JTFPair, gradient_map
 
 
+class ConcatConv2d(nn.Conv2d):
+    """``conv(cat(a, b))`` computed as the sum of the convolutions of a and b with the two halves of
+    the weight: the same sum, without writing the concatenated tensor (at HR the largest tensor of
+    the network). A forward hook still sees one Conv2d with its full in_channels."""
+
+    def forward(self, a, b):
+        n = a.shape[1]
+        return (F.conv2d(a, self.weight[:, :n], self.bias, self.stride, self.padding)
+                + F.conv2d(b, self.weight[:, n:], None, self.stride, self.padding))
+
+
 def make_model(args, parent=False):
     return JTFSISR(args)
 
@@ -48,7 +59,7 @@ class JTFSISR(nn.Module):
         self.up_image = Upsampler(scale, n)
         self.up_grad = Upsampler(scale, n)
         self.grad_out = default_conv(n, args.n_colors, 3)
-        self.fusion = nn.Sequential(default_conv(2 * n, n, 3), nn.ReLU(True), default_conv(n, args.n_colors, 3))
+        self.fusion = nn.Sequential(ConcatConv2d(2 * n, n, 3, padding=1), nn.ReLU(True), default_conv(n, args.n_colors, 3))
 
     def forward(self, x):
         grad_lr = gradient_map(x / self.rgb_range)          # the gradient of the raw LR image
@@ -60,14 +71,7 @@ class JTFSISR(nn.Module):
         hi = self.body_end_image(hi) + fi
         hg = self.body_end_grad(hg) + fg
         up_i, up_g = self.up_image(hi), self.up_grad(hg)
-        sr = self.add_mean(self.fusion[2](self.fusion[1](self._fuse_input(up_i, up_g))))
+        sr = self.add_mean(self.fusion[2](self.fusion[1](self.fusion[0](up_i, up_g))))
         if self.training:
             return sr, self.grad_out(up_g) * self.rgb_range   # HR gradient map, rgb_range units
         return sr
-
-    def _fuse_input(self, up_i, up_g):
-        """The first fusion conv of cat(up_i, up_g), as the sum of its two halves: the same sum,
-        without writing the concatenated HR tensor (the largest tensor of the network)."""
-        conv, n = self.fusion[0], up_i.shape[1]
-        return (F.conv2d(up_i, conv.weight[:, :n], conv.bias, padding=conv.padding)
-                + F.conv2d(up_g, conv.weight[:, n:], None, padding=conv.padding))

@@ -48,7 +48,23 @@ def test_split_fusion_conv_equals_the_concatenated_one():
     torch.manual_seed(0)
     net = api.build("jtf_sisr", 2, n_feats=8, n_resblocks=2, n_stages=2, jtf_groups=2)
     a, b = torch.randn(1, 8, 20, 22), torch.randn(1, 8, 20, 22)
-    torch.testing.assert_close(net._fuse_input(a, b), net.fusion[0](torch.cat([a, b], 1)), rtol=0, atol=1e-5)
+    conv = net.fusion[0]
+    ref = F.conv2d(torch.cat([a, b], 1), conv.weight, conv.bias, padding=1)
+    torch.testing.assert_close(conv(a, b), ref, rtol=0, atol=1e-5)
+    # FLOPs are counted as those of the one 16 -> 8 3x3 conv it replaces, at HR (x2 of 12 x 12)
+    assert _fusion_flops(net.eval(), torch.rand(1, 3, 12, 12)) == 2 * 24 * 24 * 8 * 16 * 9
+
+
+def _fusion_flops(net, x):
+    """FLOPs the project's counter gives the fusion's first conv in one forward."""
+    from benchmarks.model_stats import _layer_flops
+
+    seen = []
+    h = net.fusion[0].register_forward_hook(lambda m, i, o: seen.append(_layer_flops(m, i, o)))
+    with torch.no_grad():
+        net(x)
+    h.remove()
+    return sum(seen)
 
 
 def test_upscale_in_channels_last_equals_nchw_and_gives_the_model_back():
