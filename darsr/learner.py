@@ -268,6 +268,29 @@ def _run_image(lr, conf, gt, name, progress, log):
     return out
 
 
+def estimate_seconds(lr, conf):
+    """Seconds DARSR will take on ``lr`` with ``conf``: one DSEM and one joint iteration timed (after one
+    warm-up each) on throwaway networks, times the preset's iteration counts (restarts included)."""
+    device = pick_device(conf.device)
+    if lr.ndim == 2:
+        lr = np.repeat(lr[:, :, None], 3, axis=2)
+    with flush_denormals():
+        sampler = PatchSampler(lr, conf.scale_factor, conf.input_crop_size, seed=conf.seed, device=device)
+        dsem = DSEM().to(device)
+        opt = torch.optim.Adam(dsem.parameters(), lr=1e-4)
+        frozen = DSEM().to(device).eval().requires_grad_(False)
+        learner = Learner(conf, api.load("srfbn_s", conf.scale_factor, device=device), frozen, device)
+        seconds = []
+        for fn in (lambda: dsem_step(dsem, opt, sampler.sample(conf.batch_size), conf.precision, device),
+                   lambda: learner.step(sampler.sample(conf.batch_size), 0)):
+            fn()
+            t0 = time.perf_counter()
+            fn()
+            seconds.append(time.perf_counter() - t0)
+    runs = conf.restarts if conf.oracle else 1
+    return conf.dsem_iters * seconds[0] + conf.num_iters * runs * seconds[1]
+
+
 def _oracle_pick(learner, lr_t, gt, s, best):
     corrected, ours = learner.infer(lr_t)
     psnr = _metrics(ours, gt, s)["psnr"]

@@ -85,7 +85,8 @@ def main(argv=None):
     except ConfigError as exc:
         fail(str(exc))
     if not os.path.isdir(conf.input_dir):
-        fail(f"{conf.input_dir}: --input_dir is not a folder")
+        fail(f"{conf.input_dir}: --input_dir is not a folder (python darsr/make_div2krk.py makes LRx2/ and HR/ "
+             f"from the bundled Set5)")
     files = scan_images(conf.input_dir)
     if not files:
         fail(f"{conf.input_dir}: no images in --input_dir")
@@ -93,7 +94,7 @@ def main(argv=None):
         fail(f"{conf.gt_dir}: --gt_dir is not a folder")
     import torch
     from common.precision import PrecisionError, check, cpu_capability
-    from darsr.learner import pick_device, run_image
+    from darsr.learner import estimate_seconds, pick_device, run_image
 
     if conf.device == "cuda" and not torch.cuda.is_available():
         fail("--device cuda: no CUDA device is available (use --device cpu or auto)")
@@ -119,6 +120,14 @@ def main(argv=None):
     log(f"x{s}  preset {conf.preset}: DSEM {conf.dsem_iters} it, SR {conf.num_iters} it, batch {conf.batch_size}, "
         f"crop {conf.input_crop_size}, device {conf.device}, seed {conf.seed}")
     log(f"precision {conf.precision}, CPU {cpu_capability()}")
+    try:
+        minutes = estimate_seconds(imread(files[0]), conf) / 60
+        log(f"estimated time per image like {os.path.basename(files[0])}: {minutes:.1f} min on {conf.device} "
+            f"(one timed DSEM and one timed joint iteration)")
+        if conf.preset == "paper" and pick_device(conf.device) == "cpu":
+            log("the paper preset takes hours per image on a CPU; --preset fast takes minutes")
+    except (ValueError, OSError):
+        pass                                    # the image loop below reports a bad first image
     rows, failed = [], 0
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]

@@ -2,10 +2,16 @@
 anisotropic Gaussian kernel with multiplicative noise, then subsampled (KernelGAN's recipe,
 assafshocher/BlindSR_dataset_generator, as summarised in shared/papers/darsr.md Sec. 6).
 
-    python darsr/make_div2krk.py --hr_dir DIR --scale 2 --out DIR [--seed 0] [--kernel_size 13]
+    python darsr/make_div2krk.py [--hr_dir DIR] [--scale 2] [--out DIR] [--seed 0] [--kernel_size 13]
 
-Writes <out>/lr_x<s>/<stem>.png, <out>/gt/<stem>.png (HR mod-cropped to the scale; same file
-names as the LR, as darsr/main.py pairs them) and <out>/gt_k_x<s>/<stem>.npy (the true kernel).
+Writes <out>/LRx<s>/<stem>.png, <out>/HR/<stem>.png (HR mod-cropped to the scale; same file names
+as the LR, as darsr/main.py pairs them) and <out>/gt_k_x<s>/<stem>.npy (the true kernel): the folder
+names of DARSR's README, so that, with the defaults (the bundled Set5, the current folder),
+
+    python darsr/make_div2krk.py
+    python darsr/main.py --input_dir LRx2 --gt_dir HR --scale_factor 2 --scale_factor_downsampler 0.5
+
+run as they are written there.
 """
 import os
 import sys
@@ -20,6 +26,7 @@ from scipy.ndimage import center_of_mass, correlate, shift  # noqa: E402
 from common.io import ImageError, atomic_write, imread, imwrite, scan_images  # noqa: E402
 
 DEFAULT_KERNEL_SIZE = {2: 13, 4: 21}
+BUNDLED_HR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "data", "Set5", "HR")
 
 
 def random_kernel(scale, k_size, rng, noise=0.4):
@@ -72,8 +79,8 @@ def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
             hr = hr[t:t + crop, l:l + crop]
         hr = hr[:hr.shape[0] - hr.shape[0] % scale, :hr.shape[1] - hr.shape[1] % scale]   # top-left mod-crop
         k = random_kernel(scale, k_size, rng)
-        lr_path = os.path.join(out, f"lr_x{scale}", f"{stem}.png")
-        gt_path = os.path.join(out, "gt", f"{stem}.png")
+        lr_path = os.path.join(out, f"LRx{scale}", f"{stem}.png")
+        gt_path = os.path.join(out, "HR", f"{stem}.png")
         k_path = os.path.join(out, f"gt_k_x{scale}", f"{stem}.npy")
         imwrite(lr_path, degrade(hr, k, scale))
         imwrite(gt_path, hr)
@@ -84,9 +91,9 @@ def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="DIV2KRK-style synthetic set (random kernels)")
-    p.add_argument("--hr_dir", required=True)
+    p.add_argument("--hr_dir", default=BUNDLED_HR, help="HR images (default: the bundled Set5)")
     p.add_argument("--scale", type=int, default=2, choices=(2, 4))
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", default=".", help="where LRx<s>/, HR/ and gt_k_x<s>/ go (default: here)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--kernel_size", type=int, default=0, help="0: 13 for x2, 21 for x4")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
@@ -97,7 +104,10 @@ def main(argv=None):
     except (ImageError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(made)} images written to {a.out} (lr_x{a.scale}/, gt/, gt_k_x{a.scale}/)")
+    lr_dir, hr_dir = (os.path.normpath(os.path.join(a.out, d)) for d in (f"LRx{a.scale}", "HR"))
+    print(f"{len(made)} images written to {a.out} (LRx{a.scale}/, HR/, gt_k_x{a.scale}/); next:\n"
+          f"  python darsr/main.py --input_dir {lr_dir} --gt_dir {hr_dir} --scale_factor {a.scale} "
+          f"--scale_factor_downsampler {1 / a.scale:g} --preset fast")
     return 0
 
 

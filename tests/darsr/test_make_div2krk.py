@@ -24,8 +24,8 @@ def test_cli(tmp_path, capsys):
     imwrite(tmp_path / "hr" / "a.png", synthetic_hr(41, 50))
     out = tmp_path / "set"
     assert main(["--hr_dir", str(tmp_path / "hr"), "--scale", "2", "--out", str(out)]) == 0
-    assert imread(out / "lr_x2" / "a.png").shape == (20, 25, 3)
-    assert imread(out / "gt" / "a.png").shape == (40, 50, 3)
+    assert imread(out / "LRx2" / "a.png").shape == (20, 25, 3)
+    assert imread(out / "HR" / "a.png").shape == (40, 50, 3)
     assert np.load(out / "gt_k_x2" / "a.npy").shape == (13, 13)
     assert main(["--hr_dir", str(tmp_path / "none"), "--out", str(out)]) == 2
     assert "none" in capsys.readouterr().err
@@ -47,3 +47,26 @@ def test_bench_stage_times_give_every_stage():
     assert row["preset"] == "tiny" and row["threads"] >= 1
     for key in ("sec_per_dsem_iter", "sec_per_joint_iter", "sec_infer_56px"):
         assert 0 < row[key] < 30
+
+
+def test_the_readme_commands_run_verbatim_from_a_folder(tmp_path):
+    """make_div2krk.py with its defaults, then main.py with the authors' flags (tiny preset to stay short)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    p = subprocess.run([sys.executable, os.path.join(REPO, "darsr", "make_div2krk.py"), "--limit", "1", "--crop", "128"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert p.returncode == 0 and "--input_dir LRx2 --gt_dir HR" in p.stdout
+    assert (tmp_path / "LRx2" / "baby.png").is_file() and (tmp_path / "HR" / "baby.png").is_file()
+    p = subprocess.run([sys.executable, os.path.join(REPO, "darsr", "main.py"), "--input_dir", "LRx2", "--gt_dir", "HR",
+                        "--scale_factor", "2", "--scale_factor_downsampler", "0.5", "--preset", "tiny"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "preset tiny" in p.stdout and "estimated time per image like baby.png" in p.stdout
+    p = subprocess.run([sys.executable, os.path.join(REPO, "darsr", "main.py"), "--input_dir", "nowhere"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert p.returncode != 0 and "make_div2krk.py" in p.stderr and p.stderr.count("\n") == 1
