@@ -1,15 +1,18 @@
-"""The loop behind every package's ``inference.py``: a file or a folder of LR images in, SR images out.
+"""Every package's ``inference.py``: a file or a folder of LR images in, SR images out.
 
-    files = find_images(args.input)                        # UsageError: no such path, no images
-    ...                                                    # the package loads its model
-    prepare_output(args.output)                            # UsageError: cannot create or write it
-    return run(files, args.output, lambda img: api.upscale(model, img), "jtf_sisr_x4")
+    sys.exit(main(api, "jtf_sisr/inference.py", __doc__, default_model="jtf_sisr", scales=(2, 3, 4),
+                  weights_help="..."))
+
+``main`` parses the common flags (--input --output --model --scale --weights --tile --tile_overlap
+--precision --device), checks them and loads ``api.load(model, scale, weights)`` on the device before
+anything is written, then ``run`` upscales every image with ``api.upscale``.
 
 ``run`` reads each image with common.io.imread, calls ``upscale(img) -> img`` and writes
 ``<output>/<stem>_<suffix>.png``. A bad file (unreadable, corrupt, not an image, failing in the
 network) is one line ``error: <file>: <problem>`` on stderr and the others are still processed.
 Exit status: 0 all written, 1 some failed, 2 usage errors (``usage_error``).
 """
+import argparse
 import os
 import sys
 
@@ -17,7 +20,7 @@ from tqdm import tqdm
 
 from common.io import IMAGE_EXTENSIONS, imread, imwrite, scan_images
 
-__all__ = ["UsageError", "find_images", "prepare_output", "pick_device", "one_line", "usage_error", "run"]
+__all__ = ["UsageError", "find_images", "prepare_output", "pick_device", "one_line", "usage_error", "run", "main"]
 
 LIST_AT_MOST = 20   # more written files than this are reported as a count and the folder
 
@@ -97,3 +100,39 @@ def run(files, output, upscale, suffix):
         summary += f", {len(failed)} failed: " + ", ".join(map(os.path.basename, failed))
     print(summary)
     return 1 if failed else 0
+
+
+def main(api, prog, doc, default_model, scales=(4,), weights_help="a weights file", argv=None):
+    """The inference command of a package whose contract is ``api`` (MODELS, load, upscale)."""
+    from common.precision import check           # imports torch: only once a command runs
+
+    p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    p.add_argument("--input", required=True, help="an LR image or a folder of them")
+    p.add_argument("--output", required=True, help="folder for <stem>_<model>_x<scale>.png")
+    p.add_argument("--model", choices=api.MODELS, default=default_model)
+    p.add_argument("--scale", type=int, choices=scales, default=4)
+    p.add_argument("--weights", help=weights_help)
+    p.add_argument("--tile", type=int, help="LR tile size in pixels (bounds the memory; same result)")
+    p.add_argument("--tile_overlap", type=int, default=32, help="LR context per tile side")
+    p.add_argument("--precision", default="fp32", help="fp32, fp16 (CUDA) or bf16 (CUDA, or a CPU with native bf16)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    args = p.parse_args(argv)
+    try:
+        if (args.tile is not None and args.tile < 1) or args.tile_overlap < 0:
+            raise ValueError("--tile must be positive and --tile_overlap non-negative")
+        files = find_images(args.input)
+        device = pick_device(args.device)
+        precision = check(args.precision, device)
+        hint = "" if args.weights else " (on the command line: --weights FILE)"
+        try:
+            model = api.load(args.model, args.scale, args.weights).to(device)
+        except FileNotFoundError as exc:            # no bundled weights: the api's message says what to pass
+            raise ValueError(one_line(exc) + hint) from None
+        prepare_output(args.output)
+    except (ValueError, OSError, RuntimeError) as exc:
+        return usage_error(exc)
+
+    def upscale(img):
+        return api.upscale(model, img, tile=args.tile, tile_overlap=args.tile_overlap, precision=precision)
+
+    return run(files, args.output, upscale, f"{args.model}_x{args.scale}")
