@@ -88,7 +88,7 @@ def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
     """Super-resolve one uint8 image with SRFBN-S; gray input is replicated to RGB (RGB out).
 
     ``precision`` ('fp32', 'fp16' or 'bf16', see ``common.precision``) runs the forward pass under
-    autocast on the model's device (fp32: no autocast, today's result); the output is cast to
+    autocast on the model's device (fp32: no autocast, the unchanged result); the output is cast to
     float32 before rounding. A precision the device cannot run raises ``PrecisionError``.
 
     ``tile=N`` runs N x N LR tiles, neighbours sharing ``tile_overlap`` LR pixels; each output

@@ -34,7 +34,7 @@ def build(name, scale, **cfg):
 def load(name, scale, weights=None, **cfg):
     """GDSR in eval mode with ``weights`` (our ``*_G.pth``, the authors' ``200000_G.pth``, or a
     BasicSR ``params`` file). With ``weights=None`` the bundled ``gdsr/weights/GDSR_x<scale>.pth``,
-    which does not exist today: the error says what to pass."""
+    which may not exist: the error says what to pass."""
     model = build(name, scale, **cfg)
     if weights is None:
         weights = os.path.join(_BUNDLED, f"GDSR_x{scale}.pth")

@@ -65,7 +65,7 @@ TEST_SCHEMA = {
     "datasets": None, "path": PATH_TEST, "network_G": NETWORK_G, "test": TEST_OPTS,
 }
 MODELS = ("DualSR_pretrain", "DualSR")
-PRECISIONS = ("fp32", "fp16", "bf16")     # common.precision: fp32 as today, fp16 CUDA only, bf16 native only
+PRECISIONS = ("fp32", "fp16", "bf16")     # common.precision: fp32 (no autocast), fp16 CUDA only, bf16 native only
 # keys whose value may be null although the default is not
 NULLABLE = {"dataroot_LR", "cache_LR", "gpu_ids", "suffix", "tile", "crop_border", "input_size", "vgg19",
             "experiments_root", "results_root", "pretrain_model_G", "pretrain_model_D", "resume_state",
