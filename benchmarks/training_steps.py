@@ -135,6 +135,12 @@ def gdsr_step(batch, lr_patch, device="cpu", precision="fp32", channels_last=Fal
     if channels_last:
         _to_channels_last(networks)
     lr, hr = _random_pair(batch, lr_patch, opt["scale"], device, channels_last)
+    return _finish(_basicsr_iteration(model, lr, hr), networks)
+
+
+def _basicsr_iteration(model, lr, hr):
+    """A function running one iteration of a BasicSR-style model (feed_data, optimize_parameters with the
+    iteration count, update_learning_rate) on the fixed batch ``lr``, ``hr``."""
     it = [0]
 
     def run():
@@ -143,7 +149,7 @@ def gdsr_step(batch, lr_patch, device="cpu", precision="fp32", channels_last=Fal
         model.optimize_parameters(it[0])
         model.update_learning_rate()
 
-    return _finish(run, networks)
+    return run
 
 
 def _fasrgan_step(option_file, batch, lr_patch, device, precision, channels_last):
@@ -160,15 +166,7 @@ def _fasrgan_step(option_file, batch, lr_patch, device, precision, channels_last
     if channels_last:
         _to_channels_last(model.nets)
     lr, hr = _random_pair(batch, lr_patch, opt["scale"], device, channels_last)
-    it = [0]
-
-    def run():
-        it[0] += 1
-        model.feed_data({"LR": lr, "HR": hr})
-        model.optimize_parameters(it[0])
-        model.update_learning_rate()
-
-    return _finish(run, model.nets)
+    return _finish(_basicsr_iteration(model, lr, hr), model.nets)
 
 
 def fasrgan_step(batch, lr_patch, device="cpu", precision="fp32", channels_last=False, compile=False):
