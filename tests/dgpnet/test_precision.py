@@ -17,6 +17,7 @@ from dgpnet.test import cli as run_test_script
 from dgpnet.train import cli as train_cli
 from dgpnet.utils.tiling import run
 from tests.dgpnet.conftest import TINY_NET, make_pairs, perturb, train_options, write_json
+from tests.dgpnet.test_cli import _one_line_error
 
 TIME_RE = re.compile(r"time/iter: (\d+\.\d+)s \(data (\d+\.\d+)s\)")
 
@@ -28,14 +29,6 @@ def _tiny(seed=0):
 
 def _image(h=16, w=20, seed=0):
     return (np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)
-
-
-def _one_line_error(capsys, rc, *names):
-    err = capsys.readouterr().err.strip()
-    assert rc != 0 and len(err.splitlines()) == 1 and "Traceback" not in err, err
-    for n in names:
-        assert n in err, err
-    return err
 
 
 def _test_options(root, weights, name, precision):

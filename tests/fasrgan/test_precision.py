@@ -17,6 +17,7 @@ from fasrgan import test as test_script
 from fasrgan import train as train_script
 
 from .helpers import REPO, make_images, make_test_options, make_vgg, train_options
+from .test_errors import _fails
 
 TIME_RE = re.compile(r"time/iter: (\d+\.\d{3})s \(data (\d+\.\d{3})s\)")
 
@@ -43,17 +44,6 @@ def _options(env, kind, name, precision, niter=2):
     with open(out, "w") as f:
         json.dump(opt, f)
     return out
-
-
-def _fails(main, argv, capsys, *needles):
-    capsys.readouterr()
-    assert main(argv) != 0
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert "Traceback" not in err
-    for n in needles:
-        assert n in err, err
-    return err
 
 
 def _img(h=12, w=14, seed=0):
