@@ -18,15 +18,12 @@ import sys
 
 from tqdm import tqdm
 
+from common.cli import UsageError
 from common.io import IMAGE_EXTENSIONS, imread, imwrite, scan_images
 
 __all__ = ["UsageError", "find_images", "prepare_output", "pick_device", "one_line", "usage_error", "run", "main"]
 
 LIST_AT_MOST = 20   # more written files than this are reported as a count and the folder
-
-
-class UsageError(ValueError):
-    """A bad command line (exit status 2); the message is one line."""
 
 
 def find_images(path):
