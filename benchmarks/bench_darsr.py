@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from scipy.ndimage import center_of_mass, shift
 
+from benchmarks.progress import bar
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency, median_seconds
 from common.io import imread
 from darsr import api
@@ -56,7 +57,7 @@ def darsr_row(images=1, preset="fast", num_iters=None, crop=256, seed=0, **optio
     res = []
     with tempfile.TemporaryDirectory() as tmp:
         made = make(DATA, 2, tmp, seed=seed, crop=crop, limit=images)
-        for lr_path, gt_path, k_path in made:
+        for lr_path, gt_path, k_path in bar(made, f"DARSR {preset} preset", unit="image"):
             out = run_image(imread(lr_path), conf, gt=imread(gt_path), name=lr_path)
             k_true = np.load(k_path)
             res.append((out["psnr_srfbns"], out["psnr"], out["ssim_srfbns"], out["ssim"],

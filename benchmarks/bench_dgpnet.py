@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from benchmarks.progress import bar
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency
 from dgpnet import api
 
@@ -49,7 +50,7 @@ def rows(size=256, scale=4, repeats=1, weights_dir=None, models=api.MODELS):
     out = []
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     small = x[:, :, :32, :32]
-    for name in models:
+    for name in bar(models, "DGPNet fused vs plain", unit="model"):
         torch.manual_seed(0)
         unfused = api.build(name, scale).eval()
         fused = api.fuse(unfused).eval()

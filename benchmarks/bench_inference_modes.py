@@ -20,7 +20,8 @@ import torch
 from benchmarks.model_stats import measure_latency
 from common.precision import autocast, cpu_capability, native_bf16
 from benchmarks.peak_memory import inference_model
-from benchmarks.run import METHODS, api_of
+from benchmarks.progress import bar
+from benchmarks.methods import METHODS, api_of
 
 
 def network(method, scale=4):
@@ -77,7 +78,7 @@ def main(argv=None):
     print("| method | no_grad (s) | inference_mode (s) | + channels_last (s) | speed-up | max diff "
           "| + bf16 (s) | bf16 max diff / range |")
     print("|---|---|---|---|---|---|---|---|")
-    for method in METHODS:
+    for method in bar(METHODS, "inference modes", unit="method"):
         if method.package is None:
             continue
         model, forward, note = network(method)

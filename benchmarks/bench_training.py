@@ -29,6 +29,8 @@ import time
 
 import torch
 
+from benchmarks.methods import one_line
+from benchmarks.progress import bar
 from benchmarks.run import matmul_gflops
 from benchmarks.training_steps import METHODS, build, describe
 from common.io import atomic_write
@@ -54,10 +56,6 @@ def variants(method, compile_jtf=False):
     return out
 
 
-def _one_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
 
 def time_method(method, batch, lr_patch, matmul, repeats=5, compile_jtf=False):
     """One row per variant: seconds per iteration (median, variants interleaved), GFLOP/s, speed-up."""
@@ -75,7 +73,7 @@ def time_method(method, batch, lr_patch, matmul, repeats=5, compile_jtf=False):
                 step()
                 times[name].append(time.perf_counter() - t0)
     except Exception as exc:
-        return [{**base, "variant": "-", "status": f"failed: {_one_line(exc)}"}]
+        return [{**base, "variant": "-", "status": f"failed: {one_line(exc)}"}]
     finally:
         steps.clear()
         gc.collect()
@@ -125,12 +123,12 @@ def main(argv=None):
               f"training GFLOP/s = 3 x forward FLOPs / s")
     print(header, flush=True)
     rows = []
-    for method in a.methods:
+    methods_bar = bar(a.methods, "training steps", unit="method")
+    for method in methods_bar:
+        methods_bar.set_postfix_str(method)
         batch, lr_patch = SIZES[method]
-        t0 = time.perf_counter()
         rows += time_method(method, a.batch or batch, a.lr_patch or lr_patch, machine["matmul_gflops"], a.repeats,
                             a.compile)
-        print(f"  {method}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)   # progress
     md = table(rows)
     print("\n" + md)
     os.makedirs(a.out, exist_ok=True)

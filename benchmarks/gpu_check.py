@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from benchmarks.bench_training import SIZES
+from benchmarks.methods import one_line
 from benchmarks.peak_memory import inference_model
 from benchmarks.training_steps import METHODS, build, describe
 from common.precision import PRECISIONS
@@ -35,11 +36,6 @@ GPU_SIZES = {"JTF-SISR": (16, 48), "GDSR": (16, 48), "DARSR": (16, 128), "FASRGA
 NETWORKS = {"JTF-SISR": ("jtf_sisr", ("jtf_sisr", "edsr"), 4), "GDSR": ("gdsr", ("gdsr",), 4),
             "DARSR": ("darsr", ("srfbn_s",), 2), "FASRGAN": ("fasrgan", ("fasrgan",), 4),
             "Fs-SRGAN": ("fasrgan", ("fs_srgan",), 4), "DGPNet": ("dgpnet", ("dgpnet", "dgpnet_s"), 4)}
-
-
-def _one_line(exc):
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def _sync(device):
@@ -70,7 +66,7 @@ def training_row(method, precision, batch, lr_patch, iters, device):
         _sync(device)
         row.update(status="ok", per_second=iters / (time.perf_counter() - t0), peak_mib=_peak_mib(device))
     except Exception as exc:
-        row.update(status=f"failed: {_one_line(exc)}")
+        row.update(status=f"failed: {one_line(exc)}")
     return row
 
 
@@ -90,7 +86,7 @@ def inference_row(package, name, scale, precision, image, device):
         _sync(device)
         row.update(status="ok", per_second=1 / (time.perf_counter() - t0), peak_mib=_peak_mib(device))
     except Exception as exc:
-        row.update(status=f"failed: {_one_line(exc)}")
+        row.update(status=f"failed: {one_line(exc)}")
     return row
 
 

@@ -14,7 +14,8 @@ stars, Bicubic and the PSNR-oriented methods are reference points.
 import os
 
 from benchmarks.bicubic import BUNDLED_ROOT, find_set
-from benchmarks.run import METHODS, _upscaler
+from benchmarks.methods import METHODS, upscaler
+from benchmarks.progress import bar
 from common.degradations import bi, modcrop
 from common.io import imread, scan_images
 from common.metrics import calculate_psnr
@@ -90,8 +91,10 @@ def crop_grid(methods, root, out, scale=4, size=128, picks=PICKS):
         ax.set_ylabel(label, fontsize=9)
         axes[i, 1].imshow(hr_crop, cmap="gray" if hr.ndim == 2 else None)
         axes[i, 1].set_title("HR crop", fontsize=9)
-    for j, method in enumerate(methods, start=2):
-        fn, why = _upscaler(method, scale)
+    methods_bar = bar(methods, "crop grid", unit="method")
+    for j, method in enumerate(methods_bar, start=2):
+        methods_bar.set_postfix_str(method.label)
+        fn, why = upscaler(method, scale)
         for i, (label, hr, lr, hr_crop, top, left) in enumerate(images):
             ax = axes[i, j]
             ax.set_title(method.label, fontsize=9)

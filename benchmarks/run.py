@@ -11,7 +11,6 @@ do not exist yet still gets a row that says so. Pictures: PSNR vs latency and vs
 grid of every method and RMSE vs NIQE (``benchmarks.pictures``); latest.md lists them.
 """
 import argparse
-import importlib
 import json
 import os
 import pathlib
@@ -19,53 +18,21 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from benchmarks.bicubic import BUNDLED_ROOT, PUBLISHED, find_set
+from benchmarks.methods import METHODS, Method, api_of, one_line, upscaler
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency
+from benchmarks.progress import bar, print_above_bars
 from benchmarks.peak_memory import DID_NOT_FIT, default_max_gib, inference_model
 from common.degradations import bi, modcrop
 from common.evaluate import convention, evaluate_pair
-from common.imresize import imresize
+from common.precision import cpu_capability
 from common.io import atomic_write, imread, scan_images
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@dataclass(frozen=True)
-class Method:
-    label: str
-    package: str = None          # None: the bicubic baseline
-    model: str = None
-    scales: tuple = (2, 3, 4)
-    perceptual: bool = False
-
-
-METHODS = (
-    Method("Bicubic"),
-    Method("JTF-SISR", "jtf_sisr", "jtf_sisr", (2, 3, 4)),
-    Method("GDSR", "gdsr", "gdsr", (4,), perceptual=True),
-    Method("DARSR: SRFBN-S", "darsr", "srfbn_s", (2, 4)),
-    Method("FASRGAN", "fasrgan", "fasrgan", (4,), perceptual=True),
-    Method("Fs-SRGAN", "fasrgan", "fs_srgan", (4,), perceptual=True),
-    Method("DGPNet", "dgpnet", "dgpnet", (4,)),
-)
-
-
-def _one_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def api_of(method):
-    """The package's api module, or the reason it cannot be imported."""
-    try:
-        return importlib.import_module(f"{method.package}.api"), None
-    except Exception as exc:   # a package that does not exist yet or fails to import
-        return None, f"package not available ({_one_line(exc)})"
 
 
 def matmul_gflops(n=2048, repeats=5):
@@ -76,33 +43,19 @@ def matmul_gflops(n=2048, repeats=5):
 
 def machine_info():
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version(),
-            "cpu": platform.processor() or platform.machine(), "matmul_gflops": matmul_gflops()}
-
-
-def _upscaler(method, scale):
-    """(fn(lr) -> sr, weights label) or (None, reason)."""
-    if method.package is None:
-        return (lambda lr, hr_shape: imresize(lr, output_shape=hr_shape[:2])), "none (MATLAB bicubic)"
-    api, why = api_of(method)
-    if api is None:
-        return None, why
-    if scale not in method.scales:
-        return None, f"x{scale} not provided by the method"
-    try:
-        model = api.load(method.model, scale)
-    except Exception as exc:
-        return None, f"no weights: {_one_line(exc)}"
-    return (lambda lr, hr_shape: api.upscale(model, lr)), getattr(api, "WEIGHTS_NOTE", "bundled weights")
+            "cpu": f"{platform.machine()} {cpu_capability()}", "matmul_gflops": matmul_gflops()}
 
 
 def quality(methods, root, sets, scales, max_images=None):
     """Rows of mean PSNR/SSIM, RMSE (255 * 10^(-PSNR/20) per image) and NIQE per method, set and scale."""
     rows = []
-    for method in methods:
+    methods_bar = bar(methods, "quality", unit="method")
+    for method in methods_bar:
+        methods_bar.set_postfix_str(method.label)
         for scale in scales:
             if method.package is not None and scale not in method.scales:
                 continue
-            fn, weights = _upscaler(method, scale)
+            fn, weights = upscaler(method, scale)
             for name in sets:
                 row = {"method": method.label, "set": name, "scale": scale, "weights": weights}
                 folder = find_set(root, name)
@@ -148,7 +101,9 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
     ``remeasure``: measure the matmul reference again next to each method (the efficiency uses
     the larger of it and ``machine``'s), so a load that comes or goes during the run does not skew it."""
     rows = []
-    for method in methods:
+    methods_bar = bar(methods, "speed", unit="method")
+    for method in methods_bar:
+        methods_bar.set_postfix_str(method.label)
         if method.package is None:
             continue
         s = scale if scale in method.scales else method.scales[-1]
@@ -168,7 +123,7 @@ def speed(methods, scale, lr_size, machine, repeats=3, memory_size=None, tile=No
                 slow = time.perf_counter() - t0 > 10   # a 10 s run needs no median of many
                 latency = measure_latency(lambda: api.upscale(model, img), warmup=0, repeats=1 if slow else repeats)
         except Exception as exc:
-            rows.append({**row, "status": f"failed: {_one_line(exc)}"})
+            rows.append({**row, "status": f"failed: {one_line(exc)}"})
             continue
         gflops = flops / latency / 1e9
         reference = max(machine["matmul_gflops"], matmul_gflops() if remeasure else 0.0)

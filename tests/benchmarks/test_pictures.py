@@ -2,7 +2,8 @@
 import numpy as np
 
 from benchmarks.pictures import crop_grid, rmse_niqe_plot
-from benchmarks.run import METHODS, Method, quality
+from benchmarks.methods import METHODS, Method
+from benchmarks.run import quality
 from common.imresize import imresize
 from common.io import imread, imwrite
 
