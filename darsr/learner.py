@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
 from common.precision import autocast, check, grad_scaler
-from darsr import api
+from darsr import api, correction_filter
 from darsr.data import PatchSampler
 from darsr.losses import DownScaleLoss, KernelConstraints, shave, sobel_magnitude
 from darsr.networks import DARM, DSEM, Discriminator, Downsampler
@@ -129,12 +129,7 @@ class Learner:
         loss_bwd = c.lambda_cycle * F.l1_loss(rec, shave(x, n))
         mask = 1 - sobel_magnitude(x_up).clamp(0, 1)
         loss_interp = c.lambda_interp * F.l1_loss(lr_sr * mask, x_up * mask)
-        k = self.G.kernel()
-        kc = self.constraints
-        loss_bic = self.bicubic(y, x_c)
-        loss_reg = c.lambda_regularization * (
-            self.lambda_bicubic * loss_bic + 0.5 * kc.sum_to_one(k) + 0.5 * kc.boundaries(k)
-            + self.lambda_centralized * kc.centralized(k) + self.lambda_sparse * kc.sparsity(k))
+        loss_bic, loss_reg = self._regularisation(y, x_c)
         loss_zero = ((sc[0] - s_bic) ** 2).mean() + ((sc[1] - s_bic) ** 2).mean()
         loss_one = ((sc[2] - s_real) ** 2).mean() + ((sc[3] - s_real) ** 2).mean()
         total = loss_gan + loss_fwd + loss_bwd + loss_interp + loss_reg + loss_zero + loss_one
@@ -144,19 +139,49 @@ class Learner:
         self.scaler.scale(total).backward()
         self.scaler.step(self.opt_darm)
         self.scaler.step(self.opt_G)
+        loss_d = self._d_step(shave(x, n), x_c)
+        self.sched_darm.step()
+        self._update_schedule(it + 1, loss_bic.item())
+        return {"total": total.item(), "bicubic": loss_bic.item(), "D": loss_d.item()}
 
+    def kernel_step(self, b, it):
+        """One KernelGAN iteration: G and D only (GAN loss and kernel regularisation), no DARM, SRFBN-S or
+        DSEM; what ``--correction analytic`` trains before it computes the closed-form correction."""
+        y, x = b["y"], b["x"]
+        with autocast(self.precision, self.device):
+            x_c = self.G(y)
+            d_fake = self.D(x_c)
+        x_c, d_fake = x_c.float(), d_fake.float()
+        loss_bic, loss_reg = self._regularisation(y, x_c)
+        total = F.mse_loss(d_fake, torch.ones_like(d_fake)) + loss_reg
+        self.opt_G.zero_grad(set_to_none=True)
+        self.scaler.scale(total).backward()
+        self.scaler.step(self.opt_G)
+        loss_d = self._d_step(shave(x, x_c.shape[-1]), x_c)
+        self._update_schedule(it + 1, loss_bic.item())
+        return {"total": total.item(), "bicubic": loss_bic.item(), "D": loss_d.item()}
+
+    def _regularisation(self, y, x_c):
+        """(bicubic loss, KernelGAN's weighted regularisation of G's kernel)."""
+        k = self.G.kernel()
+        kc = self.constraints
+        loss_bic = self.bicubic(y, x_c)
+        loss_reg = self.conf.lambda_regularization * (
+            self.lambda_bicubic * loss_bic + 0.5 * kc.sum_to_one(k) + 0.5 * kc.boundaries(k)
+            + self.lambda_centralized * kc.centralized(k) + self.lambda_sparse * kc.sparsity(k))
+        return loss_bic, loss_reg
+
+    def _d_step(self, real, fake):
+        """D's LSGAN update on native patches (1) and G's outputs (0); updates the shared scaler."""
         self.opt_D.zero_grad(set_to_none=True)
         with autocast(self.precision, self.device):
-            d_real, d_fake = self.D(shave(x, n)), self.D(x_c.detach())
+            d_real, d_fake = self.D(real), self.D(fake.detach())
         d_real, d_fake = d_real.float(), d_fake.float()
         loss_d = 0.5 * (F.mse_loss(d_real, torch.ones_like(d_real)) + F.mse_loss(d_fake, torch.zeros_like(d_fake)))
         self.scaler.scale(loss_d).backward()
         self.scaler.step(self.opt_D)
         self.scaler.update()
-
-        self.sched_darm.step()
-        self._update_schedule(it + 1, loss_bic.item())
-        return {"total": total.item(), "bicubic": loss_bic.item(), "D": loss_d.item()}
+        return loss_d
 
     def _update_schedule(self, it, loss_bic):
         if it % self.gd_period == 0 and it < self.conf.num_iters:
@@ -236,6 +261,8 @@ def _run_image(lr, conf, gt, name, progress, log):
     lr_t = api.to_tensor(lr, device)
     srfbns = api.upscale(sr_net, lr, tile=conf.tile or None)
 
+    if conf.correction == "analytic":
+        return _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, device, t0)
     t_a = time.perf_counter()
     dsem = train_dsem(sampler, conf, device, progress)
     t_b = time.perf_counter()
@@ -264,6 +291,28 @@ def _run_image(lr, conf, gt, name, progress, log):
            "dsem_iters": conf.dsem_iters, "num_iters": conf.num_iters * runs}
     if gt is not None:
         m_ours, m_base = _metrics(out["ours"], gt, s), _metrics(srfbns, gt, s)
+        out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])
+    return out
+
+
+def _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, device, t0):
+    """``--correction analytic``: G and D trained as in KernelGAN (no DSEM, DARM or SRFBN-S in the loop),
+    then the closed-form correction filter of G's kernel (``darsr.correction_filter``), then SRFBN-S."""
+    s = conf.scale_factor
+    learner = Learner(conf, sr_net, None, device)
+    t_b = time.perf_counter()
+    for it in tqdm(range(conf.num_iters), desc="G/D (KernelGAN)", disable=not progress, leave=False):
+        learner.kernel_step(sampler.sample(conf.batch_size), it)
+    t_c = time.perf_counter()
+    kernel = learner.kernel()
+    corrected = correction_filter.correct(lr, correction_filter.centre_kernel(kernel[::-1, ::-1], s), s,
+                                          eps=conf.correction_eps)
+    ours = api.upscale(sr_net, corrected, tile=conf.tile or None)
+    out = {"corrected": corrected, "ours": ours, "kernel": kernel, "srfbns": srfbns, "protocol": conf.protocol,
+           "seconds": time.perf_counter() - t0, "seconds_dsem": 0.0, "seconds_sr": t_c - t_b,
+           "dsem_iters": 0, "num_iters": conf.num_iters}
+    if gt is not None:
+        m_ours, m_base = _metrics(ours, gt, s), _metrics(srfbns, gt, s)
         out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])
     return out
 

@@ -56,6 +56,11 @@ def build_parser():
                    help="DARM init: kaiming (paper) or near-identity (coefficients of a delta; for short runs)")
     p.add_argument("--normalize_kernel", type=int, choices=(0, 1), default=0,
                    help="1: G applies its kernel divided by its sum (not in the paper; for short runs)")
+    p.add_argument("--correction", choices=("darm", "analytic"), default="darm",
+                   help="darm: the paper's learned correction (DSEM, then G/D/DARM jointly); analytic (an addition): "
+                        "G/D as in KernelGAN, then the closed-form correction filter of G's kernel (Hussein et al. 2020)")
+    p.add_argument("--correction_eps", type=float, default=1e-2,
+                   help="regularisation of the analytic correction filter (a fraction of the kernel's peak power)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32",
@@ -99,6 +104,10 @@ def finalize(conf, explicit=()):
         raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, got {conf.precision!r}")
     if conf.oracle and not conf.gt_dir:
         raise ConfigError("--oracle selects results by PSNR against the ground truth: it needs --gt_dir")
+    if conf.correction == "analytic" and conf.oracle:
+        raise ConfigError("--oracle selects among DARM's iterations: it cannot be combined with --correction analytic")
+    if not conf.correction_eps > 0:
+        raise ConfigError(f"--correction_eps must be positive, got {conf.correction_eps}")
     conf.protocol = "oracle" if conf.oracle else "honest"
     return conf
 

@@ -1,0 +1,171 @@
+"""DARSR's correction gain on a fixed DIV2KRK-style set, against its ceiling.
+
+    python -m benchmarks.div2krk [--scale 2] [--images 10] [--arms raw analytic_true analytic darsr]
+                                 [--data_root ../shared/datasets] [--out benchmarks/results] [--threads 1]
+
+The set: 10 HR images (the first of B100 under ``--data_root`` when it is there, else the bundled Set5
+and the first five of Set14), each centre-cropped to 512x512 at most (an x2 LR of at most 256x256), then
+blurred with its own random anisotropic kernel and subsampled by ``darsr/make_div2krk.py`` (KernelGAN's
+recipe, seed 0: the same set on every run), true kernels saved. Per image and as a mean: PSNR/SSIM
+(Y, shave = scale) of SRFBN-S on
+
+* ``raw``            the raw LR (no correction);
+* ``analytic_true``  the LR corrected by the closed-form filter of the TRUE kernel (Hussein et al. 2020;
+                     ``darsr.correction_filter``): the ceiling of a kernel-based correction;
+* ``analytic``       ``darsr --correction analytic``: G and D trained as in KernelGAN, then the
+                     closed-form filter of G's kernel (honest: the GT only scores);
+* ``darsr``          ``darsr --preset fast``: the paper's learned correction (DSEM, then G/D/DARM), honest;
+                     its kernel is also scored through the closed-form filter (``darsr_kernel_analytic``).
+
+plus seconds per image and the kernel error (sum of squared differences after aligning centres of mass;
+the bicubic kernel's is given for scale). Writes ``div2krk_x<s>.md`` and ``.json`` under ``--out``.
+"""
+import argparse
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from benchmarks.bench_darsr import kernel_error
+from benchmarks.bicubic import BUNDLED_ROOT, find_set
+from benchmarks.progress import bar
+from common.io import atomic_write, imread, scan_images
+from darsr import api, correction_filter
+from darsr.learner import run_image
+from darsr.losses import bicubic_x2_kernel
+from darsr.make_div2krk import make
+from darsr.options import make_config
+
+ARMS = ("raw", "analytic_true", "analytic", "darsr")
+CROP = 512
+
+
+def pick_images(data_root, n=10):
+    """The set's HR files: B100's first ``n`` under ``data_root``, else bundled Set5 + Set14."""
+    b100 = find_set(data_root, "B100") if data_root else None
+    if b100:
+        return scan_images(b100)[:n]
+    files = scan_images(find_set(BUNDLED_ROOT, "Set5")) + scan_images(find_set(BUNDLED_ROOT, "Set14"))
+    return files[:n]
+
+
+def make_set(files, scale, out, seed=0):
+    """LR/HR/kernel triples made by make_div2krk from ``files`` (linked into one folder first)."""
+    src = os.path.join(out, "hr_source")
+    os.makedirs(src, exist_ok=True)
+    for i, path in enumerate(files):     # a numbered prefix keeps the order and the names unique
+        link = os.path.join(src, f"{i:02d}_{os.path.basename(path)}")
+        if not os.path.exists(link):
+            os.symlink(os.path.abspath(path), link)
+    return make(src, scale, out, seed=seed, crop=CROP)
+
+
+def _score(sr, gt, scale):
+    from common.evaluate import evaluate_pair
+    r = evaluate_pair(sr, gt, scale)
+    return round(r["psnr"], 3), round(r["ssim"], 4)
+
+
+def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correction_filter.EPS):
+    """One row per image with the PSNR/SSIM of every arm; the mean row last."""
+    sr_net = api.load("srfbn_s", scale)
+    bicubic_k = bicubic_x2_kernel() if scale == 2 else None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        made = make_set(files, scale, tmp, seed)
+        for lr_path, gt_path, k_path in bar(made, f"DIV2KRK x{scale}", unit="image"):
+            lr, gt, k_true = imread(lr_path), imread(gt_path), np.load(k_path)
+            row = {"image": os.path.basename(lr_path)[3:], "lr": f"{lr.shape[1]}x{lr.shape[0]}"}
+            if bicubic_k is not None:
+                row["kernel_err_bicubic"] = round(kernel_error(bicubic_k, k_true), 5)
+            if "raw" in arms:
+                row["raw"] = _score(api.upscale(sr_net, lr), gt, scale)
+            if "analytic_true" in arms:
+                t0 = time.perf_counter()
+                corrected = correction_filter.correct(lr, k_true, scale, eps=eps)
+                row["analytic_true"] = _score(api.upscale(sr_net, corrected), gt, scale)
+                row["seconds_analytic_true"] = round(time.perf_counter() - t0, 1)
+            for arm, correction in (("analytic", "analytic"), ("darsr", "darm")):
+                if arm not in arms:
+                    continue
+                conf = make_config(scale_factor=scale, preset=preset, seed=seed, device="cpu", precision=precision,
+                                   correction=correction, correction_eps=eps)
+                out = run_image(lr, conf, gt=gt, name=lr_path)
+                row[arm] = (round(out["psnr"], 3), round(out["ssim"], 4))
+                row[f"seconds_{arm}"] = round(out["seconds"], 1)
+                k_est = out["kernel"][::-1, ::-1]                    # G's convolution form -> correlation
+                row[f"kernel_err_{arm}"] = round(kernel_error(k_est, k_true), 5)
+                if arm == "darsr":
+                    fixed = correction_filter.correct(lr, correction_filter.centre_kernel(k_est, scale), scale,
+                                                      eps=eps)
+                    row["darsr_kernel_analytic"] = _score(api.upscale(sr_net, fixed), gt, scale)
+            rows.append(row)
+    return rows + [mean_row(rows)]
+
+
+def mean_row(rows):
+    """Means over the images of every score, time and kernel error."""
+    mean = {"image": "MEAN", "lr": ""}
+    for key in rows[0]:
+        vals = [r[key] for r in rows if key in r]
+        if isinstance(vals[0], tuple):
+            mean[key] = tuple(round(float(np.mean([v[i] for v in vals])), 4) for i in range(2))
+        elif isinstance(vals[0], (int, float)):
+            mean[key] = round(float(np.mean(vals)), 5)
+    return mean
+
+
+def table(rows, scale):
+    """Markdown: PSNR/SSIM per arm with the gain over raw, seconds and kernel errors."""
+    arms = [a for a in ARMS + ("darsr_kernel_analytic",) if a in rows[0]]
+    extra = [k for k in rows[0] if k.startswith(("seconds_", "kernel_err_"))]
+    head = "| image | LR | " + " | ".join(arms) + " | " + " | ".join(extra) + " |"
+    lines = [head, "|" + "---|" * (2 + len(arms) + len(extra))]
+    for r in rows:
+        cells = []
+        for a in arms:
+            p, s = r[a]
+            gain = f" ({p - r['raw'][0]:+.2f})" if "raw" in r and a != "raw" else ""
+            cells.append(f"{p:.2f}/{s:.4f}{gain}")
+        cells += [str(r.get(k, "")) for k in extra]
+        lines.append(f"| {r['image']} | {r['lr']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.div2krk", description=__doc__.splitlines()[0])
+    p.add_argument("--scale", type=int, default=2, choices=(2, 4))
+    p.add_argument("--images", type=int, default=10)
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--data_root", default=None, help="folder holding B100/ (default: bundled Set5 + Set14)")
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--precision", default="fp32")
+    p.add_argument("--eps", type=float, default=correction_filter.EPS, help="correction filter regularisation")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--out", default=os.path.join(BUNDLED_ROOT, os.pardir, "results"))
+    a = p.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    files = pick_images(a.data_root, a.images)
+    t0 = time.perf_counter()
+    rows = run(files, a.scale, a.arms, a.preset, precision=a.precision, eps=a.eps)
+    md = (f"DIV2KRK-style x{a.scale}, {len(files)} images, SRFBN-S; PSNR/SSIM on Y, shave {a.scale}; "
+          f"preset {a.preset}, precision {a.precision}, eps {a.eps:g}, {torch.get_num_threads()} threads\n\n"
+          + table(rows, a.scale))
+    print(md)
+    os.makedirs(a.out, exist_ok=True)
+    stem = os.path.join(a.out, f"div2krk_x{a.scale}")
+    atomic_write(stem + ".md", lambda tmp: pathlib.Path(tmp).write_text(md + "\n"))
+    text = json.dumps(rows, indent=2)
+    atomic_write(stem + ".json", lambda tmp: pathlib.Path(tmp).write_text(text))
+    print(f"\n{time.perf_counter() - t0:.0f} s; written: {stem}.md, {stem}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
