@@ -21,7 +21,6 @@ __all__ = ["MODELS", "SCALES", "WEIGHTS_DIR", "DARSR", "build", "load", "upscale
            "to_image", "sr_forward", "receptive_radius"]
 
 MODELS = ("srfbn_s", "darsr")
-WEIGHTS_NOTE = "authors' SRFBN-S weights (darsr/weights/README.md)"
 
 
 class DARSR(torch.nn.Module):
