@@ -25,6 +25,7 @@ import os
 import numpy as np
 from scipy.special import gamma
 
+from common.color import to_y
 from common.imresize import imresize
 
 __all__ = ["calculate_niqe", "niqe_features", "aggd_fit"]
@@ -129,8 +130,6 @@ def calculate_niqe(img, crop_border=0, block_size=96):
     values rounded half up (MATLAB's uint8 Y) before the blocks are cut. The image must hold at
     least two 96x96 blocks after the crop.
     """
-    from common.metrics import to_y
-
     img = np.asarray(img)
     if img.dtype != np.uint8:
         raise TypeError(f"calculate_niqe expects a uint8 image, got {img.dtype}")

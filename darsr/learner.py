@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
 from common.precision import autocast, check, grad_scaler
-from darsr import api, correction_filter
+from darsr import correction_filter, frozen_sr
 from darsr.data import PatchSampler
 from darsr.losses import DownScaleLoss, KernelConstraints, shave, sobel_magnitude
 from darsr.networks import DARM, DSEM, Discriminator, Downsampler
@@ -101,7 +101,7 @@ class Learner:
         self.similar_to_bicubic, self.bicubic_count, self.constraints_on = False, 0, False
 
     def _sr(self, x):
-        return api.sr_forward(self.sr, x)
+        return frozen_sr.sr_forward(self.sr, x)
 
     def step(self, b, it):
         """One joint iteration on a batch; returns the losses as floats."""
@@ -203,8 +203,8 @@ class Learner:
         with autocast(self.precision, self.device):      # as DARM was trained
             corrected = self.darm(lr)
         self.darm.train()
-        img = api.to_image(corrected.float())
-        return img, api.upscale(self.sr, img, tile=self.conf.tile or None)
+        img = frozen_sr.to_image(corrected.float())
+        return img, frozen_sr.upscale(self.sr, img, tile=self.conf.tile or None)
 
     def kernel(self):
         with torch.no_grad():
@@ -230,18 +230,19 @@ def flush_denormals():
         torch.set_flush_denormal(False)
 
 
-def run_image(lr, conf, gt=None, name="image", progress=False, log=None):
+def run_image(lr, conf, gt=None, name="image", progress=False, log=None, sr_net=None):
     """DARSR on one uint8 LR image (denormals flushed while it runs, see ``flush_denormals``). Returns a dict: corrected, ours, srfbns (uint8), kernel,
     seconds, protocol, stage timings and, with ``gt``, the metrics of ours and of SRFBN-S.
 
     ``gt`` is used only to report metrics, unless ``conf.oracle``: then the authors' protocol
     (``conf.restarts`` runs, the result with the best PSNR against ``gt`` is kept) is used.
+    ``sr_net``: the frozen SR network (None: the bundled SRFBN-S on ``conf.device``).
     """
     with flush_denormals():
-        return _run_image(lr, conf, gt, name, progress, log)
+        return _run_image(lr, conf, gt, name, progress, log, sr_net)
 
 
-def _run_image(lr, conf, gt, name, progress, log):
+def _run_image(lr, conf, gt, name, progress, log, sr_net=None):
     t0 = time.perf_counter()
     s = conf.scale_factor
     device = pick_device(conf.device)
@@ -257,9 +258,10 @@ def _run_image(lr, conf, gt, name, progress, log):
     if conf.oracle and gt is None:
         raise ValueError(f"{name}: --oracle needs a ground truth")
     sampler = PatchSampler(lr, s, conf.input_crop_size, seed=conf.seed, device=device, name=name)
-    sr_net = api.load("srfbn_s", s, device=device)
-    lr_t = api.to_tensor(lr, device)
-    srfbns = api.upscale(sr_net, lr, tile=conf.tile or None)
+    if sr_net is None:
+        sr_net = frozen_sr.load(s, device=device)
+    lr_t = frozen_sr.to_tensor(lr, device)
+    srfbns = frozen_sr.upscale(sr_net, lr, tile=conf.tile or None)
 
     if conf.correction == "analytic":
         return _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, device, t0)
@@ -307,7 +309,7 @@ def _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, d
     kernel = learner.kernel()
     corrected = correction_filter.correct(lr, correction_filter.centre_kernel(kernel[::-1, ::-1], s), s,
                                           eps=conf.correction_eps)
-    ours = api.upscale(sr_net, corrected, tile=conf.tile or None)
+    ours = frozen_sr.upscale(sr_net, corrected, tile=conf.tile or None)
     out = {"corrected": corrected, "ours": ours, "kernel": kernel, "srfbns": srfbns, "protocol": conf.protocol,
            "seconds": time.perf_counter() - t0, "seconds_dsem": 0.0, "seconds_sr": t_c - t_b,
            "dsem_iters": 0, "num_iters": conf.num_iters}
@@ -328,7 +330,7 @@ def estimate_seconds(lr, conf):
         dsem = DSEM().to(device)
         opt = torch.optim.Adam(dsem.parameters(), lr=1e-4)
         frozen = DSEM().to(device).eval().requires_grad_(False)
-        learner = Learner(conf, api.load("srfbn_s", conf.scale_factor, device=device), frozen, device)
+        learner = Learner(conf, frozen_sr.load(conf.scale_factor, device=device), frozen, device)
         seconds = []
         for fn in (lambda: dsem_step(dsem, opt, sampler.sample(conf.batch_size), conf.precision, device),
                    lambda: learner.step(sampler.sample(conf.batch_size), 0)):

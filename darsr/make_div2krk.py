@@ -1,6 +1,6 @@
 """Make a DIV2KRK-style synthetic blind-SR set: each HR image blurred by its own random
 anisotropic Gaussian kernel with multiplicative noise, then subsampled (KernelGAN's recipe,
-assafshocher/BlindSR_dataset_generator, as summarised in shared/papers/darsr.md Sec. 6).
+assafshocher/BlindSR_dataset_generator, as summarised in docs/papers/darsr.md, Sec. 6).
 
     python darsr/make_div2krk.py [--hr_dir DIR] [--scale 2] [--out DIR] [--seed 0] [--kernel_size 13]
 

@@ -1,21 +1,22 @@
-"""The package contract of DESIGN.md: MODELS, build, load, upscale; plus fuse and convert.
+"""The package contract (docs/api.md): MODELS, build, load, upscale; plus fuse and convert.
 
     from dgpnet import api
     net = api.load("dgpnet", 4, weights="experiments/x/models/net_g_latest.pth")  # fused, eval
     sr = api.upscale(net, lr_uint8_rgb, tile=256)
 """
-import numpy as np
 import torch
 
 from common.precision import autocast
+from common.upscale import as_given, check_image, check_tiling, to_tensor, to_uint8
 from dgpnet.archs import PRESETS, DGPNet
 from dgpnet.archs.reparam import convert, fuse
-from dgpnet.models.net_utils import load_weights, tensor2img
+from dgpnet.models.net_utils import load_weights
 from dgpnet.utils.tiling import run
 
 __all__ = ["MODELS", "build", "load", "upscale", "fuse", "convert"]
 
 MODELS = ("dgpnet", "dgpnet_s")
+DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (overlap tiling only)
 
 
 def _check_name(name):
@@ -49,29 +50,25 @@ def load(name, scale, weights=None, fused=True):
     return net.eval()
 
 
-def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
-    """Super-resolve a uint8 HxWx3 RGB image; returns (H*s)x(W*s)x3 uint8.
+def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
+    """Super-resolve a uint8 HxWx3 RGB image (HxW gray is replicated); (H*s)x(W*s)x3 uint8; docs/api.md.
 
-    A gray HxW image is replicated to three channels and the RGB result is returned.
     ``tile`` (LR pixels) bounds the memory. A DGPNet with channel attention (``att='ca'``, the
-    default) then runs stage by stage over tiles (at most 128 pixels), so every attention still
-    pools over the whole image: the result equals the whole-image one within rounding (at most
-    1 grey level), ``tile_overlap`` is not used, and each block is computed twice (measured:
-    1.2-1.3x the whole-image time on CPU). Other models (``att='none'``, converted networks) run
-    each tile with ``tile_overlap`` LR pixels of context, exact when it is at least the receptive
-    radius (2 N + 2 LR pixels for DGPNet).
+    default) then runs stage by stage over tiles (at most 128 pixels) with exactly the context each
+    stage needs, so every attention still pools over the whole image and the result equals the
+    whole-image one within rounding (at most 1 grey level); ``tile_overlap`` has nothing to add
+    there and is only checked. Each block is computed twice (measured: 1.2-1.3x the whole-image time
+    on CPU). Other models (``att='none'``, converted networks) run each tile with ``tile_overlap`` LR
+    pixels of context per side (None: 32), exact when it is at least the receptive radius (2 N + 2
+    LR pixels for DGPNet).
     ``precision`` (fp32, fp16, bf16) is the autocast dtype of the forward on the model's device
     (``common.precision``: fp16 needs CUDA, bf16 on a CPU needs native bf16); fp32 is the plain forward.
     """
-    img = np.asarray(img)
-    if img.dtype != np.uint8:
-        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"upscale expects HxW or HxWx3, got shape {img.shape}")
+    img = check_image(img)
+    check_tiling(tile, tile_overlap)
     p = next(model.parameters())
-    x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).to(p.device, p.dtype).div(255.0)[None]
-    with torch.inference_mode(), autocast(precision, p.device):
-        y = run(model, x, tile, tile_overlap)
-    return tensor2img(y.float())
+    x = to_tensor(img, p.device).to(p.dtype)
+    overlap = DEFAULT_OVERLAP if tile_overlap is None else tile_overlap
+    with as_given(model), torch.inference_mode(), autocast(precision, p.device):
+        y = run(model, x, tile, overlap)
+    return to_uint8(y)

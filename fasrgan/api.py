@@ -1,4 +1,4 @@
-"""The package's contract (DESIGN.md): MODELS, build, load, upscale; plus load_extractor.
+"""The package's contract (docs/api.md): MODELS, build, load, upscale; plus load_extractor.
 
 * ``fasrgan``: ESRGAN's RRDBNet (nf 64, nb 23), trained with the fine-grained attention D;
 * ``fs_srgan``: Fs-SRGAN's test-time network G(E(x)): E (1 RRDB, bundled authors' weights) and
@@ -10,17 +10,18 @@ RRDB_*_x4.pth, or a net_G_*.pth written by fasrgan/train.py).
 """
 import os
 
-import numpy as np
 import torch
 
 from common.io import load_checkpoint
 from common.precision import autocast
+from common.upscale import as_given, check_image, check_tiling, model_device, tiled, to_tensor, to_uint8
 from fasrgan.archs import FeatureExtractorE, FsGenerator, RRDBNet, convert_rrdb_keys
 from fasrgan.archs.rrdbnet_arch import infer_rrdb_config
 
 MODELS = ("fasrgan", "fs_srgan")
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 BUNDLED_E = os.path.join(WEIGHTS_DIR, "FsSRGAN_E.pth")
+DEFAULT_OVERLAP = 32   # LR pixels of context per tile side
 
 __all__ = ["MODELS", "build", "load", "upscale", "load_extractor"]
 
@@ -122,52 +123,32 @@ def _model_scale(model):
     return getattr(model, "scale", None) or getattr(getattr(model, "G", None), "scale", 4)
 
 
-def _run(model, x, device):
-    y = model(x.to(device, memory_format=torch.channels_last))
-    return y.float().clamp_(0, 1)
-
-
-def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
-    """SR of a uint8 HxWx3 RGB image (HxW gray is repeated to 3 channels; the result is RGB).
+def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
+    """SR of a uint8 HxWx3 RGB image (HxW gray is repeated to 3 channels; the result is RGB); docs/api.md.
 
     ``precision``: fp32 (default, no autocast), bf16 (CUDA, or a CPU with native bf16) or fp16 (CUDA):
     the forward pass runs under autocast on the model's device and the output is cast to float32
     before rounding; a precision the device cannot run is a PrecisionError (common.precision).
 
-    ``tile``: LR tile size; each tile runs with ``tile_overlap`` LR pixels of context per side and
-    only its own core is kept, so the result matches whole-image inference up to what the network
-    sees beyond the overlap. RRDBNet's theoretical field (~350 px) is far more than it really uses:
-    measured on Set14 crops, random FASRGAN needs 6 px for at most 1 grey level, Fs-SRGAN with the
-    bundled (trained) E and a random G 16 px; the default 32 covers both (see the README).
+    ``tile=N``: N x N LR tiles, each run with ``tile_overlap`` LR pixels of context per side (None: 32)
+    and keeping only its own output, so the result matches whole-image inference up to what the
+    network sees beyond the overlap. RRDBNet's theoretical field (~350 px) is far more than it really
+    uses: measured on Set14 crops, random FASRGAN needs 6 px for at most 1 grey level, Fs-SRGAN with
+    the bundled (trained) E and a random G 16 px; the default 32 covers both (see the README).
+    The network runs with channels_last weights and is given back as it came.
     """
-    img = np.asarray(img)
-    if img.dtype != np.uint8:
-        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = img[:, :, :3]
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"upscale expects HxWx3 RGB or HxW gray, got shape {img.shape}")
+    img = check_image(img)
+    check_tiling(tile, tile_overlap)
     s = _model_scale(model)
-    device = next(model.parameters()).device
-    model = model.to(memory_format=torch.channels_last)
-    x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255).unsqueeze(0)
-    h, w = img.shape[:2]
-    with torch.inference_mode(), autocast(precision, device):
-        if tile is None or (tile >= h and tile >= w):
-            out = _run(model, x, device)
+    device = model_device(model)
+    x = to_tensor(img, device).contiguous(memory_format=torch.channels_last)
+
+    def run(t):
+        return model(t).float().clamp_(0, 1)
+
+    with as_given(model, channels_last=True), torch.inference_mode(), autocast(precision, device):
+        if tile is None:
+            out = run(x)
         else:
-            if tile <= 0 or tile_overlap < 0:
-                raise ValueError("tile must be positive and tile_overlap non-negative")
-            out = torch.zeros(1, 3, h * s, w * s)
-            for y0 in range(0, h, tile):
-                for x0 in range(0, w, tile):
-                    y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-                    ya, xa = max(y0 - tile_overlap, 0), max(x0 - tile_overlap, 0)
-                    yb, xb = min(y1 + tile_overlap, h), min(x1 + tile_overlap, w)
-                    part = _run(model, x[:, :, ya:yb, xa:xb], device).cpu()
-                    out[:, :, y0 * s:y1 * s, x0 * s:x1 * s] = \
-                        part[:, :, (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
-    out = out.squeeze(0).cpu().numpy().transpose(1, 2, 0)
-    return np.floor(out * 255.0 + 0.5).astype(np.uint8)
+            out = tiled(run, x, s, tile, DEFAULT_OVERLAP if tile_overlap is None else tile_overlap)
+    return to_uint8(out)

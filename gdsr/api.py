@@ -1,4 +1,4 @@
-"""The package's contract for benchmarks, tests and user scripts (DESIGN.md, "The thin waist").
+"""The package's contract for benchmarks, tests and user scripts (docs/api.md).
 
     from gdsr import api
     model = api.load("gdsr", 4, weights="experiments/GDSR_x4_DIV2K/models/latest_G.pth")
@@ -10,14 +10,15 @@ which drops alpha).
 """
 import os
 
-import numpy as np
 import torch
 
 from common.precision import autocast
+from common.upscale import as_given, check_image, check_tiling, model_device, to_tensor, to_uint8  # noqa: F401 (gdsr/test.py)
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights
 from gdsr.models.base_model import load_weights
 
 MODELS = ("gdsr",)
+DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (forward_tiled)
 WEIGHTS_NOTE = "no trained weights bundled (the authors' model is on Baidu Pan only)"
 _BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 
@@ -46,7 +47,7 @@ def load(name, scale, weights=None, **cfg):
     return model.eval().to(memory_format=torch.channels_last)   # the faster layout on CPU (see upscale)
 
 
-def forward_tiled(net, x, tile=None, tile_overlap=32, keys=("fused",)):
+def forward_tiled(net, x, tile=None, tile_overlap=DEFAULT_OVERLAP, keys=("fused",)):
     """``net.forward_all`` of a 1x3xhxw tensor, whole or by ``tile`` x ``tile`` LR tiles.
 
     Each tile is run with ``tile_overlap`` LR pixels of context on every side (clipped at the image
@@ -77,36 +78,21 @@ def forward_tiled(net, x, tile=None, tile_overlap=32, keys=("fused",)):
     return result
 
 
-def to_uint8(t):
-    """1xCxHxW float in [0, 1] -> HxWxC uint8 (clamp, x255, round half to even as torch.round)."""
-    return t[0].clamp(0, 1).mul(255.0).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
+    """SR_fused of a uint8 HxWx3 RGB (or HxW gray) image: (H*s)x(W*s)x3 uint8 (docs/api.md).
 
-
-def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
-    """SR_fused of a uint8 HxWx3 RGB (or HxW gray) image: (H*s)x(W*s)x3 uint8.
-
-    ``precision`` 'fp32' (default, unchanged), 'bf16' or 'fp16': the forward runs under
-    ``common.precision.autocast`` on the model's device (PrecisionError if the device cannot run it)."""
-    img = np.asarray(img)
-    if img.dtype != np.uint8:
-        raise TypeError(f"upscale expects a uint8 image, got {img.dtype}")
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"upscale expects HxWx3 RGB or HxW gray, got shape {img.shape}")
-    if tile is not None and tile < 1:
-        raise ValueError(f"tile must be a positive integer or None, got {tile}")
+    ``tile=N`` runs N x N LR tiles with ``tile_overlap`` LR pixels of context per side (None: 32,
+    see ``forward_tiled``). ``precision`` 'fp32' (default, unchanged), 'bf16' or 'fp16': the forward
+    runs under ``common.precision.autocast`` on the model's device (PrecisionError if the device
+    cannot run it)."""
+    img = check_image(img)
+    check_tiling(tile, tile_overlap)
     net = model.module if hasattr(model, "module") else model
-    was_training = net.training
-    net.eval()
-    device = next(net.parameters()).device
-    try:
-        with torch.inference_mode(), autocast(precision, device):
-            x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)[None].to(device)
-            # channels_last (load() converts the weights too): 1.2x faster on CPU
-            # (benchmarks.bench_inference_modes), same output up to float rounding
-            x = x.contiguous(memory_format=torch.channels_last)
-            out = forward_tiled(net, x, tile, tile_overlap)["fused"]     # fp32 before rounding
-            return np.ascontiguousarray(to_uint8(out))
-    finally:
-        net.train(was_training)
+    device = model_device(net)
+    with as_given(net), torch.inference_mode(), autocast(precision, device):
+        # channels_last input (load() converts the weights too): 1.2x faster on CPU
+        # (benchmarks.bench_inference_modes), same output up to float rounding
+        x = to_tensor(img, device).contiguous(memory_format=torch.channels_last)
+        overlap = DEFAULT_OVERLAP if tile_overlap is None else tile_overlap
+        out = forward_tiled(net, x, tile, overlap)["fused"]     # fp32 before rounding
+        return to_uint8(out)

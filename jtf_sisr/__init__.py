@@ -1,1 +1,1 @@
-"""jtf_sisr: filled by its own issue."""
+"""jtf_sisr: JTF-SISR (gradient-guided SISR by joint trilateral feature filtering) and its EDSR baseline."""

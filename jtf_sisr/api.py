@@ -1,12 +1,12 @@
-"""The package's contract (DESIGN.md): build / load / upscale for JTF-SISR and the EDSR baseline."""
+"""The package's contract (docs/api.md): build / load / upscale for JTF-SISR and the EDSR baseline."""
 import os
 
-import numpy as np
 import torch
 
 from common.precision import autocast
+from common.upscale import as_given, check_image, check_tiling, model_device, tiled, to_tensor, to_uint8
 from jtf_sisr import weights as bundled
-from jtf_sisr.model import make_network, tiled_forward
+from jtf_sisr.model import make_network
 from jtf_sisr.model.common import count_lr_radius
 from jtf_sisr.option import build_parser
 
@@ -22,7 +22,7 @@ def _args(name, scale, **cfg):
     args.model, args.scale = _NAMES[name], [int(scale)]
     for key, value in cfg.items():
         if not hasattr(args, key):
-            raise ValueError(f"unknown option {key!r} for {name}")
+            raise TypeError(f"unknown option {key!r} for {name}")
         setattr(args, key, value)
     return args
 
@@ -48,37 +48,23 @@ def load(name, scale, weights=None):
     return net.eval()
 
 
-def _is_channels_last(model):
-    weight = next((p for p in model.parameters() if p.dim() == 4), None)
-    return weight is not None and weight.is_contiguous(memory_format=torch.channels_last) \
-        and not weight.is_contiguous()
-
-
 @torch.inference_mode()
-def upscale(model, img, tile=None, tile_overlap=32, precision="fp32"):
-    """uint8 HxWx3 (or HxW gray, replicated) -> uint8 (H*s)x(W*s)x3. ``tile`` splits the LR into
-    tiles of at most tile x tile pixels, each extended by at least the receptive-field radius, so
-    the result equals the whole-image one. ``precision``: fp32, or bf16/fp16 autocast
-    (common.precision). Runs in channels_last (1.7x faster on a CPU than NCHW since the JTF
-    module works on shifted views; ``python -m benchmarks.bench_inference_modes``) and gives the
-    model back in the mode and memory format it came in."""
-    img = np.asarray(img)
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    device = next(model.parameters()).device
-    x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float()[None].to(device)
-    x = x.contiguous(memory_format=torch.channels_last)
-    was_training, was_channels_last = model.training, _is_channels_last(model)
-    model.eval().to(memory_format=torch.channels_last)
-    try:
-        with autocast(precision, device):
-            if tile:
-                overlap = max(tile_overlap, count_lr_radius(model))
-                y = tiled_forward(model, x, model.scale, tile * tile, overlap)
-            else:
-                y = model(x)
-    finally:
-        model.train(was_training)
-        if not was_channels_last:
-            model.to(memory_format=torch.contiguous_format)
-    return y[0].float().clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()
+def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
+    """uint8 HxWx3 (or HxW gray, replicated) -> uint8 (H*s)x(W*s)x3; the contract of docs/api.md.
+
+    ``tile=N`` runs N x N LR tiles, each with ``tile_overlap`` LR pixels of context per side;
+    ``None`` uses the network's receptive-field radius (``count_lr_radius``), which makes the tiled
+    result equal the whole-image one. ``precision``: fp32, or bf16/fp16 autocast (common.precision).
+    Runs with channels_last weights (1.7x faster on a CPU than NCHW, since the JTF module works on
+    shifted views; ``python -m benchmarks.bench_inference_modes``) and gives the model back as it came."""
+    img = check_image(img)
+    check_tiling(tile, tile_overlap)
+    device = model_device(model)
+    x = to_tensor(img, device, peak=255).contiguous(memory_format=torch.channels_last)
+    with as_given(model, channels_last=True), autocast(precision, device):
+        if tile is None:
+            y = model(x)
+        else:
+            overlap = count_lr_radius(model) if tile_overlap is None else tile_overlap
+            y = tiled(model, x, model.scale, tile, overlap)
+    return to_uint8(y, peak=255)

@@ -1,6 +1,6 @@
 """AIIBlock: statistical {CSA, VC} and structural {CSG, IDG, HG, VG} paths that interact.
 
-Reading of the framework figure (jtf_dgpnet.md B.2/B.4), input X:
+Reading of the framework figure (docs/papers/dgpnet.md B.2/B.4), input X:
     S = act(DGConv_stat(X)),  T = act(DGConv_struct(X))
     A1 = Att(cat[DG_a(S), DG_c(T)]),  A2 = Att(cat[DG_d(T), DG_b(S)])
     out = X + A1 + A2

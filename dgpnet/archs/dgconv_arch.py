@@ -1,7 +1,7 @@
 """DGConv: six directional-gradient branches fused by kernel-derived balance factors.
 
 Every branch is a 3x3 convolution whose kernel is a linear function of its own base weight
-(jtf_dgpnet.md B.3). With w_i the base weight at tap i (tap 4, 0-based, is the centre),
+(docs/papers/dgpnet.md B.3). With w_i the base weight at tap i (tap 4, 0-based, is the centre),
 S = sum_i w_i and M the window mean:
 
     vc   K_i = w_i

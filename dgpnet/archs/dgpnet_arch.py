@@ -1,6 +1,6 @@
 """DGPNet: DGConv head, stacked AIIBlocks, pixel-shuffle tail and an image-level LR skip.
 
-Literal reading of the figure's top panel (jtf_dgpnet.md B.4), images in [0, 1]:
+Literal reading of the figure's top panel (docs/papers/dgpnet.md B.4), images in [0, 1]:
     f = AIIBlock^N(DGConv(3->C)(LR));  u = PixelShuffle(DGConv(C->3 s^2)(f));  HR = DGConv(3->3)(u + Up(LR))
 ``tail='standard'`` upsamples C-channel features instead and adds Up(LR) last.
 """

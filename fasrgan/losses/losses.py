@@ -1,4 +1,4 @@
-"""Loss terms, as the authors' FASRGAN/FsSRGAN models compute them (shared/papers/fasrgan.md §2.2, §3.3).
+"""Loss terms, as the authors' FASRGAN/FsSRGAN models compute them (docs/papers/fasrgan.md §2.2, §3.3).
 
 * pixel: L1 (or L2) between SR and HR;
 * perceptual: L1 between VGG19 conv5_4 (before ReLU) features of SR and HR (HR detached);

@@ -1,4 +1,4 @@
-"""FASRGAN (shared/papers/fasrgan.md §2.2): RRDBNet G, U-Net fine-grained attention D.
+"""FASRGAN (docs/papers/fasrgan.md §2.2): RRDBNet G, U-Net fine-grained attention D.
 
 G step (D frozen, in train mode): pixel L1 + VGG feature L1 + image-level RaGAN + pixel-level GAN
 on the D map + attention-weighted L1. D step (SR detached): RaGAN on the image logits plus the

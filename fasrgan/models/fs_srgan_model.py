@@ -1,4 +1,4 @@
-"""Fs-SRGAN (shared/papers/fasrgan.md §3): one extractor E in front of both G and D.
+"""Fs-SRGAN (docs/papers/fasrgan.md §3): one extractor E in front of both G and D.
 
 SR = G(E(LR)); D scores E(HR) and E(SR). Losses are ESRGAN's (pixel L1, VGG feature L1, RaGAN).
 Optimizers are explicit: Adam over E + G for the generator step and Adam over E + D for the

@@ -1,6 +1,6 @@
 """GDSR: Guided Dual Networks for SISR (Chen et al., IEEE Access 2020), the authors' ``DualSR_RRDB``.
 
-Data flow (papers/gdsr.md section 1): a shared head F = body_ex(LR); the low-frequency branch gives
+Data flow (docs/papers/gdsr.md section 1): a shared head F = body_ex(LR); the low-frequency branch gives
 the guide G = body_l1(F) and SR_low; the high-frequency branch takes concat(G, body_h1(F)) and
 gives SR_high; the mask generator gives M = sigmoid(...) at HR size, 64 channels; the fused
 feature M * Fh + (1 - M) * Fl gives SR_fused. Module names equal the authors' HEAD layout, so

@@ -3,7 +3,7 @@
 Generator loss: pixel_weight x [L1(low) + L1(high) + L1(fused)]
   + feature_weight x [cri_fea_low x L1(VGG(low), VGG(HR)) + cri_fea_high x L1(VGG(high), VGG(HR))]
   + gan_weight x RaGAN(D on SR_high only).
-Discriminator loss: RaGAN on HR vs SR_high (detached). Loss weights from papers/gdsr.md section 2.
+Discriminator loss: RaGAN on HR vs SR_high (detached). Loss weights from docs/papers/gdsr.md section 2.
 """
 import torch
 

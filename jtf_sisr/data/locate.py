@@ -1,4 +1,4 @@
-"""Where a named dataset lives: EDSR's layouts, the team's ../shared layout, or the bundled sets."""
+"""Where a named dataset lives: EDSR's layouts, a ../shared/datasets folder beside the checkout, or the bundled sets."""
 import os
 
 from common.io import scan_images

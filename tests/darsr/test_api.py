@@ -6,7 +6,7 @@ from tests.darsr.conftest import synthetic_hr
 
 
 def test_contract():
-    assert api.MODELS == ("srfbn_s",)
+    assert api.MODELS == ("srfbn_s", "darsr")
     assert sum(p.numel() for p in api.build("srfbn_s", 4).parameters()) == 483_146
     with pytest.raises(ValueError, match="unknown model"):
         api.build("edsr", 2)

@@ -1,4 +1,4 @@
-"""The dual network, the discriminator and the VGG19 extractor against papers/gdsr.md."""
+"""The dual network, the discriminator and the VGG19 extractor against docs/papers/gdsr.md."""
 import numpy as np
 import pytest
 import torch
@@ -50,7 +50,7 @@ def test_key_names_and_shapes(full_state):
     assert not any(k.startswith(("LR_conv_m.", "module.", "body_ex_conv.")) for k in state)
     tops = list(dict.fromkeys(k.split(".")[0] for k in state))
     assert tops == TOP_ORDER
-    # per part, as the table of papers/gdsr.md
+    # per part, as the table of docs/papers/gdsr.md
     part = lambda p: sum(v.numel() for k, v in state.items() if k.split(".")[0] == p)  # noqa: E731
     assert part("body_ex") == 1_440_640 and part("body_l1") == 7_194_240 and part("concat") == 73_792
     assert part("body_m") == 3_597_120
@@ -78,14 +78,22 @@ def test_forward_modes():
         only = net(x)
         assert torch.allclose(only, net.forward_all(x)["fused"])
         assert len(net(x, return_all=True)) == 3
-    # fusion: feature-space M * Fh + (1 - M) * Fl before HR_conv1_m
+
+
+@pytest.mark.parametrize("mask, branch", [(1.0, 1), (0.0, 0)])
+def test_fusion_follows_the_mask(mask, branch):
+    """SR_fused = HR_conv1_m(M * Fh + (1 - M) * Fl): with the mask saturated at 1 (0) and HR_conv1_m
+    given HR_conv1_h's (HR_conv1_l's) weights, SR_fused must equal SR_high (SR_low)."""
+    torch.manual_seed(0)
+    net = GDSRNet(**TINY_G).eval()
     with torch.no_grad():
-        f = net.body_ex(x)
-        g = net.body_l1(f)
-        fl = net.HR_conv0_l(net.upsampler_l(net.LR_conv_l(net.body_l2(g))))
-        fh = net.HR_conv0_h(net.upsampler_h(net.LR_conv_h(net.body_h2(net.concat(torch.cat((g, net.body_h1(f)), 1))))))
-        m = torch.sigmoid(net.HR_conv0_m(net.upsampler_m(net.LR_conv_M(net.body_m(f)))))
-        assert torch.allclose(net.HR_conv1_m(m * fh + (1 - m) * fl), only, atol=1e-6)
+        net.HR_conv0_m[0].weight.zero_()
+        net.HR_conv0_m[0].bias.fill_(50.0 if mask else -1000.0)   # sigmoid(50) and sigmoid(-200) round to 1 and 0
+        source = net.HR_conv1_h if branch else net.HR_conv1_l
+        net.HR_conv1_m.load_state_dict(source.state_dict())
+        low, high, fused = net(torch.rand(1, 3, 6, 7), return_all=True)
+    assert torch.equal(fused, high if branch else low)
+    assert not torch.equal(fused, low if branch else high)
 
 
 def test_legacy_layout_loads(tmp_path):
