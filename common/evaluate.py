@@ -100,8 +100,8 @@ def evaluate_folder(sr_dir, hr_dir, scale, crop_border=None, rgb=False, niqe=Fal
             row = evaluate_pair(imread(sr_path), imread(hr_path), scale, crop, rgb, niqe, (sr_path, hr_path))
         except MemoryError:
             row = {"error": f"{sr_path}: not enough memory to score this pair"}
-        except ValueError as exc:                # ImageError, size mismatch
-            row = {"error": str(exc)}
+        except ValueError as exc:                # ImageError, size mismatch, too small to score
+            row = {"error": str(exc) if sr_path in str(exc) or hr_path in str(exc) else f"{sr_path}: {exc}"}
         rows.append({"image": os.path.basename(hr_path), "sr": sr_path, **row})
         if "error" in row:
             failed.append(rows[-1])
