@@ -15,7 +15,7 @@ def run(argv, capsys):
     except SystemExit as exc:
         code = exc.code
     err = capsys.readouterr().err
-    return code, [line for line in err.splitlines() if line.startswith("error:")]
+    return code, [line for line in err.splitlines() if line.startswith(("error:", "darsr/main.py: error:"))]
 
 
 def test_missing_input_dir(tmp_path, capsys):
