@@ -33,7 +33,6 @@ def build_parser():
     p.add_argument("--lambda_cycle", type=int, default=5)
     p.add_argument("--lambda_interp", type=int, default=2)
     p.add_argument("--lambda_regularization", type=int, default=2)
-    p.add_argument("--psnr_max", type=int, default=0, help="bookkeeping only (kept for compatibility)")
     p.add_argument("--lr_G_UP", type=float, default=0.001, help="learning rate of DARM")
     p.add_argument("--lr_G_DN", type=float, default=0.0002, help="learning rate of G (downsampler)")
     p.add_argument("--lr_D_DN", type=float, default=0.0002, help="learning rate of D")

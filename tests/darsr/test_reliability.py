@@ -124,3 +124,8 @@ def test_stale_temporary_files_are_removed(folder, tmp_path, fast):
     darsr_main.main(["-i", str(lr), "-o", str(out), *TINY])
     assert not [p for p in os.listdir(out) if p.startswith(".")]
 
+
+def test_psnr_max_is_not_a_flag(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        darsr_main.main(["-i", str(tmp_path), "--psnr_max", "3"])
+    assert exc.value.code == 2
