@@ -16,8 +16,11 @@ allocating it; other formats are decoded under OpenCV's own limit and checked af
 Writes go to a temporary file in the target folder that is then renamed, so an interrupted
 write never leaves a half-written image or checkpoint behind.
 """
+import contextlib
+import errno
 import os
 import re
+import signal
 import struct
 import tempfile
 
@@ -27,7 +30,7 @@ import numpy as np
 __all__ = [
     "ImageError", "CheckpointError", "IMAGE_EXTENSIONS", "imread", "imwrite", "scan_images",
     "pair_images", "check_pair_size", "load_checkpoint", "save_checkpoint", "atomic_write",
-    "MAX_PIXELS", "header_size", "remove_stale_temps",
+    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted",
 ]
 
 # Largest image imread accepts (width x height): 8192 x 8192, above any SR benchmark HR (DIV2K's
@@ -340,7 +343,37 @@ def load_checkpoint(path, key="auto", map_location="cpu"):
 
 
 def save_checkpoint(obj, path):
-    """``torch.save`` to a temporary file, then rename; creates parent folders."""
+    """``torch.save`` to a temporary file, then rename; creates parent folders. A failed write (torch
+    reports a full disk as a RuntimeError "enforce fail ... PytorchStreamWriter") is an OSError naming ``path``."""
     import torch
 
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    def write(tmp):
+        try:
+            torch.save(obj, tmp)
+        except RuntimeError as exc:
+            if "PytorchStreamWriter" not in str(exc) and "enforce fail" not in str(exc):
+                raise
+            raise OSError(errno.EIO, "writing the checkpoint failed (full disk or unwritable folder?)",
+                          os.fspath(path)) from None
+
+    atomic_write(path, write)
+
+
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold SIGINT and SIGTERM while the block runs (a set of files being written is finished), then
+    raise KeyboardInterrupt if one came. Outside the main thread signals cannot be held: no effect."""
+    received = []
+    try:
+        old = {s: signal.signal(s, lambda signum, frame: received.append(signum))
+               for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if received:
+        raise KeyboardInterrupt(f"signal {received[0]}")

@@ -16,40 +16,19 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import contextlib  # noqa: E402
 import csv  # noqa: E402
 import datetime  # noqa: E402
 import io  # noqa: E402
-import signal  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from common.cli import UsageError, run_cli  # noqa: E402
-from common.io import ImageError, atomic_write, imread, imwrite, remove_stale_temps, scan_images  # noqa: E402
+from common.io import (ImageError, atomic_write, imread, imwrite, remove_stale_temps,  # noqa: E402
+                       scan_images, uninterrupted)
 from darsr.options import ConfigError, parse  # noqa: E402
 
 FIELDS = ("image", "protocol", "preset", "psnr_srfbns", "ssim_srfbns", "psnr_ours", "ssim_ours",
           "seconds", "seconds_dsem", "seconds_sr", "dsem_iters", "sr_iters", "status", "error")
-
-
-@contextlib.contextmanager
-def finish_writes():
-    """Hold SIGINT and SIGTERM while the block runs, then raise KeyboardInterrupt if one came: an
-    interrupt during the writes of an image lets them all finish."""
-    received = []
-    try:
-        old = {s: signal.signal(s, lambda signum, frame: received.append(signum))
-               for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:                          # not the main thread: signals cannot be held
-        yield
-        return
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-    if received:
-        raise KeyboardInterrupt(f"signal {received[0]}")
 
 
 def find_gt(gt_dir, lr_path, scale):
@@ -139,7 +118,7 @@ def _main(argv=None):
         try:
             _run_folder(conf, files, rows, log, label, tag)
         except KeyboardInterrupt:
-            with finish_writes():
+            with uninterrupted():
                 write_csv(csv_path, rows)
                 log(f"interrupted after {len(rows)} of {len(files)} images; {csv_path} lists them")
             raise
@@ -197,7 +176,7 @@ def _run_folder(conf, files, rows, log, label, tag):
             rows.append(row)
             continue
         base = os.path.join(conf.output_dir, f"{stem}x{s}")
-        with finish_writes():
+        with uninterrupted():
             imwrite(f"{base}_corrected{tag}.png", res["corrected"])
             imwrite(f"{base}_ours{tag}.png", res["ours"])
             imwrite(f"{base}_SRFBNs.png", res["srfbns"])

@@ -201,3 +201,30 @@ def test_remove_stale_temps(tmp_path):
     atomic_write(tmp_path / "a.txt", lambda tmp: open(tmp, "w").write("x"))
     assert remove_stale_temps(tmp_path) == [".test_Set5.ab12cd_e.tmp.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".keep.png", "a.txt"]
+
+
+def test_full_disk_during_torch_save_is_an_oserror_naming_the_file(tmp_path, monkeypatch):
+    def full(obj, f):
+        open(f, "wb").write(b"part")
+        raise RuntimeError("[enforce fail at inline_container.cc:603] . PytorchStreamWriter failed writing file "
+                           "data/0: file write failed")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(OSError, match="full disk") as err:
+        save_checkpoint({"w": torch.zeros(1)}, tmp_path / "ck.pt")
+    assert err.value.filename == str(tmp_path / "ck.pt") and os.listdir(tmp_path) == []
+
+
+def test_uninterrupted_holds_a_signal_until_the_block_ends(tmp_path):
+    import signal
+
+    from common.io import uninterrupted
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with uninterrupted():
+            os.kill(os.getpid(), signal.SIGINT)
+            imwrite(tmp_path / "a.png", _rgb())
+            done.append(True)
+    assert done and (tmp_path / "a.png").is_file()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
