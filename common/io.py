@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "ImageError", "CheckpointError", "IMAGE_EXTENSIONS", "imread", "imwrite", "scan_images",
     "pair_images", "check_pair_size", "load_checkpoint", "save_checkpoint", "atomic_write",
-    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted",
+    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted", "MissingError",
 ]
 
 # Largest image imread accepts (width x height): 8192 x 8192, above any SR benchmark HR (DIV2K's
@@ -46,6 +46,17 @@ class ImageError(ValueError):
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be loaded safely; the message names the file."""
+
+
+class MissingError(FileNotFoundError):
+    """A missing file or folder, with a one-line message that names it. Its ``strerror`` is the message,
+    so ``common.cli.one_line`` shows it (for a plain ``FileNotFoundError(message)`` it has only the type)."""
+
+    def __init__(self, message):
+        super().__init__(errno.ENOENT, message)
+
+    def __str__(self):
+        return self.strerror
 
 
 def _png_size(b):
@@ -235,7 +246,7 @@ def scan_images(folder, recursive=False):
     """Sorted paths of the image files in ``folder`` (by extension, case-insensitive)."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{folder}: no such folder")
+        raise MissingError(f"{folder}: no such folder")
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -320,7 +331,7 @@ def load_checkpoint(path, key="auto", map_location="cpu"):
 
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such checkpoint file")
+        raise MissingError(f"{path}: no such checkpoint file")
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # pickle errors, truncated zip files, unsafe globals
