@@ -108,13 +108,3 @@ class Model(nn.Module):
         state = load_checkpoint(path)
         result = self.model.load_state_dict(state, strict=strict)
         return result
-
-    def save(self, folder, epoch, is_best=False, keep=False):
-        from common.io import save_checkpoint
-
-        state = self.model.state_dict()
-        save_checkpoint(state, os.path.join(folder, "model_latest.pt"))
-        if is_best:
-            save_checkpoint(state, os.path.join(folder, "model_best.pt"))
-        if keep:
-            save_checkpoint(state, os.path.join(folder, f"model_{epoch}.pt"))
