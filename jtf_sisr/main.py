@@ -44,7 +44,7 @@ def choose_weights(args):
         path = weights.bundled_path(args.model, args.scale[0])
         if not os.path.isfile(path):
             raise MissingError(f"no bundled {args.model} weights for x{args.scale[0]} ({path}); "
-                                    f"pass --pre_train <model_best.pt>")
+                               f"pass --pre_train <model_best.pt>")
         return path
     return None
 

@@ -120,13 +120,15 @@ class Trainer:
         """(lr, hr, stem) of each image of ``ds``; an image that cannot be read is logged and skipped."""
         for i in tqdm(range(len(ds)), ncols=80, desc=f"{ds.name} x{ds.scale}", leave=False):
             try:
-                yield ds[i]
+                item = ds[i]
             except (ValueError, MemoryError) as exc:     # ImageError, size mismatch
                 msg = str(exc) if ds.files[i] in str(exc) else f"{ds.files[i]}: {exc}"
                 tqdm.write(f"error: {msg}", file=sys.stderr)
                 self.exp.write_log(f"error: {msg}", echo=False)
                 if ds.files[i] not in self.failed:
                     self.failed.append(ds.files[i])
+                continue
+            yield item
 
     @torch.inference_mode()
     def test(self):
