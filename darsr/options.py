@@ -57,6 +57,7 @@ def build_parser():
                    help="1: G applies its kernel divided by its sum (not in the paper; for short runs)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="forward passes under autocast: fp32 (none), fp16 (CUDA only, with loss scaling) or bf16 "
                         "(CUDA, or a CPU with native bf16); losses and optimizer state stay fp32")

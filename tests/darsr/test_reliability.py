@@ -6,6 +6,7 @@ import signal
 import numpy as np
 import pytest
 
+from common.cli import UsageError
 from common.io import imwrite
 from darsr import main as darsr_main
 from tests.common.test_io import png_bomb
@@ -129,3 +130,8 @@ def test_psnr_max_is_not_a_flag(tmp_path):
     with pytest.raises(SystemExit) as exc:
         darsr_main.main(["-i", str(tmp_path), "--psnr_max", "3"])
     assert exc.value.code == 2
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(UsageError):
+        darsr_main.main(["-i", str(tmp_path / "nowhere"), "--debug"])
