@@ -13,7 +13,7 @@ import os
 import shutil
 
 from common.cli import UsageError
-from common.io import atomic_write, imwrite, load_checkpoint, remove_stale_temps, save_checkpoint, uninterrupted
+from common.io import atomic_write, imwrite, load_checkpoint, remove_stale_temps, save_checkpoint
 
 STATE = "state_latest.pt"
 
@@ -72,17 +72,16 @@ class Experiment:
         imwrite(self.path(f"results-{set_name}", f"{stem}_x{scale}_{tag}.png"), img)
 
     def save_checkpoints(self, model_state, trainer_state, epoch, is_best=False, keep=False):
-        """The state file first (the one a resume reads), then the weights files and the logs; an
-        interrupt (Ctrl-C, SIGTERM) waits until all are written."""
-        with uninterrupted():
-            save_checkpoint({"model": model_state, "trainer": trainer_state}, self.path(STATE))
-            save_checkpoint(model_state, self.path("model", "model_latest.pt"))
-            if is_best:
-                save_checkpoint(model_state, self.path("model", "model_best.pt"))
-            if keep:
-                save_checkpoint(model_state, self.path("model", f"model_{epoch}.pt"))
-            save_checkpoint(trainer_state["psnr_log"], self.path("psnr_log.pt"))
-            save_checkpoint(trainer_state["ssim_log"], self.path("ssim_log.pt"))
+        """The state file first (the one a resume reads), then the weights files and the logs. Call it
+        under ``common.io.uninterrupted()`` so that Ctrl-C waits until all are written."""
+        save_checkpoint({"model": model_state, "trainer": trainer_state}, self.path(STATE))
+        save_checkpoint(model_state, self.path("model", "model_latest.pt"))
+        if is_best:
+            save_checkpoint(model_state, self.path("model", "model_best.pt"))
+        if keep:
+            save_checkpoint(model_state, self.path("model", f"model_{epoch}.pt"))
+        save_checkpoint(trainer_state["psnr_log"], self.path("psnr_log.pt"))
+        save_checkpoint(trainer_state["ssim_log"], self.path("ssim_log.pt"))
 
     def plot(self, psnr_log, set_names, scales, loss_log):
         """PSNR-per-epoch curves per test set and loss curves per term, as PNG."""

@@ -9,6 +9,7 @@ import torch
 from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
+from common.io import uninterrupted
 from common.precision import autocast, grad_scaler
 
 
@@ -112,9 +113,10 @@ class Trainer:
         if not self.exp.main:
             return
         is_best = bool(self.epoch > 0 and self.best_epoch[0, 0] == self.epoch)
-        self.exp.save_checkpoints(self.model.model.state_dict(), self._state(), self.epoch, is_best=is_best,
-                                  keep=self.args.save_models and self.epoch > 0)
-        self.saved_epoch = self.epoch
+        with uninterrupted():                   # Ctrl-C or SIGTERM waits: the files and saved_epoch agree
+            self.exp.save_checkpoints(self.model.model.state_dict(), self._state(), self.epoch, is_best=is_best,
+                                      keep=self.args.save_models and self.epoch > 0)
+            self.saved_epoch = self.epoch
 
     def _test_items(self, ds):
         """(lr, hr, stem) of each image of ``ds``; an image that cannot be read is logged and skipped."""

@@ -208,3 +208,29 @@ def test_kill_9_at_a_random_point_then_resume_gives_the_uninterrupted_weights(da
     exp = data / "experiment" / "cut"
     assert not [f for _, _, files in os.walk(exp) for f in files if f.startswith(".") or ".tmp" in f]
     assert _same(load_checkpoint(exp / "model" / "model_latest.pt"), _weights(data, "full"))
+
+
+def test_sigint_during_the_checkpoint_writes_lets_them_finish(data, capsys, monkeypatch):
+    import jtf_sisr.experiment
+
+    real, calls = jtf_sisr.experiment.save_checkpoint, []
+
+    def save_then_signal(obj, path):
+        calls.append(os.path.basename(path))
+        if calls.count("state_latest.pt") == 2 and len(calls) == 5:     # epoch 1's state file, 3 files to go
+            os.kill(os.getpid(), signal.SIGINT)
+        real(obj, path)
+
+    monkeypatch.setattr(jtf_sisr.experiment, "save_checkpoint", save_then_signal)
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(_args(data, "--save", "x", "--epochs", "3")) == 130
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    captured = capsys.readouterr()
+    assert "holds epoch 1" in captured.out
+    assert captured.err.strip().splitlines()[-1].endswith("resume with the same command and --load x")
+    exp = data / "experiment" / "x"
+    assert load_checkpoint(exp / "state_latest.pt", key=None)["trainer"]["epoch"] == 1
+    assert load_checkpoint(exp / "psnr_log.pt", key=None).shape[0] == 1            # written after the signal
+    assert _same(load_checkpoint(exp / "model" / "model_latest.pt"), _weights(data, "x"))
