@@ -217,7 +217,7 @@ def test_sigint_during_the_checkpoint_writes_lets_them_finish(data, capsys, monk
 
     def save_then_signal(obj, path):
         calls.append(os.path.basename(path))
-        if calls.count("state_latest.pt") == 2 and len(calls) == 5:     # epoch 1's state file, 3 files to go
+        if calls.count("state_latest.pt") == 2 and len(calls) == 5:     # epoch 1's state file; the others follow
             os.kill(os.getpid(), signal.SIGINT)
         real(obj, path)
 
