@@ -23,8 +23,8 @@ import io  # noqa: E402
 import numpy as np  # noqa: E402
 
 from common.cli import UsageError, run_cli  # noqa: E402
-from common.io import (ImageError, atomic_write, imread, imwrite, remove_stale_temps,  # noqa: E402
-                       scan_images, uninterrupted)
+from common.io import (ImageError, MissingError, atomic_write, imread, imwrite,  # noqa: E402
+                       remove_stale_temps, scan_images, uninterrupted)
 from darsr.options import ConfigError, parse  # noqa: E402
 
 FIELDS = ("image", "protocol", "preset", "psnr_srfbns", "ssim_srfbns", "psnr_ours", "ssim_ours",
@@ -122,6 +122,10 @@ def _main(argv=None):
                 write_csv(csv_path, rows)
                 log(f"interrupted after {len(rows)} of {len(files)} images; {csv_path} lists them")
             raise
+        except FileNotFoundError as exc:        # e.g. the SRFBN-S weights: keep the message on the one line
+            if isinstance(exc, MissingError) or exc.strerror is not None:
+                raise
+            raise MissingError(str(exc)) from None
         write_csv(csv_path, rows)
         failed = sum(r["status"] != "ok" for r in rows)
         done = [r for r in rows if r["status"] == "ok" and r["psnr_ours"] != ""]

@@ -135,3 +135,15 @@ def test_psnr_max_is_not_a_flag(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(UsageError):
         darsr_main.main(["-i", str(tmp_path / "nowhere"), "--debug"])
+
+
+def test_missing_weights_message_survives(folder, tmp_path, capsys, monkeypatch):
+    import darsr.learner
+
+    def no_weights(*a, **kw):
+        raise FileNotFoundError("srfbn_s_x2.pth: SRFBN-S x2 weights not found; pass weights=<path to .pth>")
+
+    monkeypatch.setattr(darsr.learner, "estimate_seconds", no_weights)
+    assert darsr_main.main(["-i", str(folder[0]), "-o", str(tmp_path / "out"), *TINY]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "darsr/main.py: error: srfbn_s_x2.pth: SRFBN-S x2 weights not found; pass weights=<path to .pth>"
