@@ -5,7 +5,8 @@
 For each HR image: mod-crop to the scale, make the LR with the degradation (BI: MATLAB bicubic),
 upscale it back with MATLAB bicubic, round to uint8, and score on Y shaving ``scale`` pixels.
 A set folder is ``<root>/<Set>/HR`` (or ``<root>/<Set>`` holding the images). The published
-numbers are printed beside ours.
+numbers are printed beside ours. An image that cannot be read or is too small for the scale is
+one ``error:`` line and left out of its set's mean (exit status 1); a bad flag exits with 2.
 """
 import argparse
 import json
@@ -17,9 +18,10 @@ import time
 import numpy as np
 
 from common.degradations import DEGRADATIONS, degrade, modcrop
+from common.cli import UsageError, run_cli
 from common.evaluate import convention
 from common.imresize import imresize
-from common.io import atomic_write, imread, scan_images
+from common.io import ImageError, atomic_write, imread, scan_images
 from common.metrics import calculate_psnr, calculate_ssim
 
 BUNDLED_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -56,14 +58,30 @@ def bicubic_sr(hr, scale, degradation="BI", seed=0):
 
 
 def score_set(hr_folder, scale, degradation="BI"):
-    """Mean PSNR and SSIM of the bicubic baseline on one set, and the per-image rows."""
+    """Mean PSNR and SSIM of the bicubic baseline on one set, and the per-image rows.
+
+    An image that cannot be used is a row with an ``error`` entry, left out of the means.
+    """
     rows = []
     for i, path in enumerate(scan_images(hr_folder)):
-        hr, sr = bicubic_sr(imread(path), scale, degradation, seed=i)
-        rows.append({"image": os.path.basename(path), "psnr": calculate_psnr(sr, hr, scale),
-                     "ssim": calculate_ssim(sr, hr, scale)})
-    return {"psnr": float(np.mean([r["psnr"] for r in rows])),
-            "ssim": float(np.mean([r["ssim"] for r in rows])), "images": rows}
+        row = {"image": os.path.basename(path)}
+        try:
+            img = imread(path)
+            least = 2 * scale + 11              # the 11x11 SSIM window after shaving `scale` per side
+            if min(img.shape[:2]) < least:
+                raise ImageError(f"{path}: {img.shape[1]}x{img.shape[0]} is too small to score at x{scale} "
+                                 f"(at least {least}x{least})")
+            hr, sr = bicubic_sr(img, scale, degradation, seed=i)
+            row.update(psnr=calculate_psnr(sr, hr, scale), ssim=calculate_ssim(sr, hr, scale))
+        except MemoryError:
+            row["error"] = f"{path}: not enough memory for this image"
+        except ValueError as exc:
+            row["error"] = str(exc) if path in str(exc) else f"{path}: {exc}"
+        rows.append(row)
+    good = [r for r in rows if "error" not in r]
+    return {"psnr": float(np.mean([r["psnr"] for r in good])) if good else None,
+            "ssim": float(np.mean([r["ssim"] for r in good])) if good else None, "images": rows,
+            "failed": [r["error"] for r in rows if "error" in r]}
 
 
 def run(root, sets, scales, degradation="BI"):
@@ -82,7 +100,7 @@ def run(root, sets, scales, degradation="BI"):
                 t0 = time.perf_counter()
                 entry.update(score_set(folder, scale, degradation))
                 entry["seconds"] = time.perf_counter() - t0
-                entry["status"] = "ok"
+                entry["status"] = "ok" if entry["psnr"] is not None else "no image could be scored"
             results.append(entry)
     return results
 
@@ -100,27 +118,38 @@ def format_table(results, degradation):
             continue
         ours = f"{r['psnr']:.2f}/{r['ssim']:.4f}"
         delta = f"{r['psnr'] - pub[0]:+7.3f} {r['ssim'] - pub[1]:+8.4f}" if pub else ""
-        lines.append(f"{r['set']:<10} {'x%d' % r['scale']:>5}  {ours:>16}  {pub_s:>16}  {delta}")
+        failed = f"  ({len(r['failed'])} images failed)" if r.get("failed") else ""
+        lines.append(f"{r['set']:<10} {'x%d' % r['scale']:>5}  {ours:>16}  {pub_s:>16}  {delta}{failed}")
     return "\n".join(lines)
 
 
-def main(argv=None):
+def _main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.bicubic", description=__doc__.splitlines()[0])
     p.add_argument("--root", default=BUNDLED_ROOT, help="folder holding <Set>/HR (default: bundled sets)")
     p.add_argument("--sets", nargs="+", default=["Set5", "Set14"])
     p.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
     p.add_argument("--degradation", default="BI", type=str.upper, choices=DEGRADATIONS)
     p.add_argument("--json", default=None, help="also write the results as JSON to this file")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = p.parse_args(argv)
+    bad = [s for s in args.scales if s < 1]
+    if bad:
+        raise UsageError(f"--scales must be at least 1, got {bad[0]}")
     if not os.path.isdir(args.root):
-        print(f"error: {args.root}: no such folder", file=sys.stderr)
-        return 2
+        raise UsageError(f"{args.root}: --root is not a folder")
     results = run(args.root, args.sets, args.scales, args.degradation)
     print(format_table(results, args.degradation))
+    failed = [msg for r in results for msg in r.get("failed", [])]
+    for msg in failed:
+        print(f"error: {msg}", file=sys.stderr)
     if args.json:
         text = json.dumps(results, indent=2)
         atomic_write(args.json, lambda tmp: pathlib.Path(tmp).write_text(text))
-    return 0
+    return 1 if failed or any(r["status"] == "no image could be scored" for r in results) else 0
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="python -m benchmarks.bicubic")
 
 
 if __name__ == "__main__":

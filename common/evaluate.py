@@ -7,6 +7,9 @@ Each SR file pairs with the HR whose name is the longest prefix of its own (``ba
 SR files named ``<hr_stem><suffix>``. The HR is mod-cropped to the scale (top-left) and must then
 have the SR's size. When the HR is gray and the SR is RGB, the SR is reduced to gray by the
 rounded mean of its channels, and the pair is scored as gray (as published Set14 tables do).
+
+A file that cannot be read or scored is one ``error:`` line; the others are still scored, the
+means are over those, and the exit status is 1 (2 for a bad flag or a missing folder).
 """
 import argparse
 import json
@@ -17,6 +20,7 @@ import sys
 import numpy as np
 
 from common.degradations import modcrop
+from common.cli import UsageError, run_cli
 from common.io import atomic_write, imread, scan_images
 from common.metrics import CONVENTION, calculate_niqe, calculate_psnr, calculate_ssim
 
@@ -84,31 +88,50 @@ def _pair_sr_hr(sr_dir, hr_dir, suffix=None):
 
 
 def evaluate_folder(sr_dir, hr_dir, scale, crop_border=None, rgb=False, niqe=False, suffix=None):
-    """Score every SR image of ``sr_dir``; returns a dict with per-image rows and the means."""
+    """Score every SR image of ``sr_dir``; returns a dict with per-image rows and the means.
+
+    A pair that cannot be read or scored is a row with an ``error`` entry (and no scores), listed
+    under ``failed`` too; the means are over the others (None when there are none).
+    """
     crop = scale if crop_border is None else crop_border
-    rows = []
+    rows, failed = [], []
     for sr_path, hr_path in _pair_sr_hr(sr_dir, hr_dir, suffix):
-        row = evaluate_pair(imread(sr_path), imread(hr_path), scale, crop, rgb, niqe, (sr_path, hr_path))
+        try:
+            row = evaluate_pair(imread(sr_path), imread(hr_path), scale, crop, rgb, niqe, (sr_path, hr_path))
+        except MemoryError:
+            row = {"error": f"{sr_path}: not enough memory to score this pair"}
+        except ValueError as exc:                # ImageError, size mismatch, too small to score
+            row = {"error": str(exc) if sr_path in str(exc) or hr_path in str(exc) else f"{sr_path}: {exc}"}
         rows.append({"image": os.path.basename(hr_path), "sr": sr_path, **row})
+        if "error" in row:
+            failed.append(rows[-1])
     keys = ["psnr", "ssim"] + (["niqe"] if niqe else [])
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in keys}
+    good = [r for r in rows if "error" not in r]
+    mean = {k: float(np.mean([r[k] for r in good])) if good else None for k in keys}
     return {"convention": convention(crop, rgb), "scale": scale, "crop_border": crop,
-            "channel": "RGB" if rgb else "Y", "images": rows, "mean": mean}
+            "channel": "RGB" if rgb else "Y", "images": rows, "mean": mean, "failed": failed}
 
 
 def format_table(result):
-    """The result as an aligned text table."""
+    """The result as an aligned text table (a failed image shows its error)."""
     keys = [k for k in ("psnr", "ssim", "niqe") if k in result["mean"]]
     width = max([len("image")] + [len(r["image"]) for r in result["images"]])
     head = f"{'image':<{width}}  " + "  ".join(f"{k.upper():>8}" for k in keys)
     fmt = {"psnr": "{:8.4f}", "ssim": "{:8.6f}", "niqe": "{:8.4f}"}
     lines = [head, "-" * len(head)]
     for r in result["images"] + [{"image": "mean", **result["mean"]}]:
-        lines.append(f"{r['image']:<{width}}  " + "  ".join(fmt[k].format(r[k]) for k in keys))
+        if "error" in r:
+            lines.append(f"{r['image']:<{width}}  failed")
+        elif r["image"] == "mean" and result["mean"]["psnr"] is None:
+            lines.append(f"{'mean':<{width}}  -")
+        else:
+            lines.append(f"{r['image']:<{width}}  " + "  ".join(fmt[k].format(r[k]) for k in keys))
+    if result.get("failed"):
+        lines.append(f"{len(result['failed'])} of {len(result['images'])} images failed; means over the others")
     return "\n".join(lines)
 
 
-def main(argv=None):
+def _main(argv=None):
     p = argparse.ArgumentParser(prog="python -m common.evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--sr", required=True, help="folder of SR images")
     p.add_argument("--hr", required=True, help="folder of HR (ground-truth) images")
@@ -118,21 +141,31 @@ def main(argv=None):
     p.add_argument("--niqe", action="store_true", help="also compute NIQE of the SR images")
     p.add_argument("--suffix", default=None, help="only SR files named <hr_stem><suffix>")
     p.add_argument("--json", default=None, help="write the results as JSON to this file ('-' for stdout)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = p.parse_args(argv)
-    try:
-        result = evaluate_folder(args.sr, args.hr, args.scale, args.crop_border, args.rgb, args.niqe, args.suffix)
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.scale < 1:
+        raise UsageError(f"--scale must be at least 1, got {args.scale}")
+    if args.crop_border is not None and args.crop_border < 0:
+        raise UsageError(f"--crop_border must be at least 0, got {args.crop_border}")
+    for flag in ("sr", "hr"):
+        if not os.path.isdir(getattr(args, flag)):
+            raise UsageError(f"{getattr(args, flag)}: --{flag} is not a folder")
+    result = evaluate_folder(args.sr, args.hr, args.scale, args.crop_border, args.rgb, args.niqe, args.suffix)
     print(f"x{args.scale}: {result['convention']}")
     print(format_table(result))
+    for row in result["failed"]:
+        print(f"error: {row['error']}", file=sys.stderr)
     if args.json == "-":
         print(json.dumps(result, indent=2))
     elif args.json:
         text = json.dumps(result, indent=2)
         atomic_write(args.json, lambda tmp: pathlib.Path(tmp).write_text(text))
         print(f"JSON written to {args.json}")
-    return 0
+    return 1 if result["failed"] else 0
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="python -m common.evaluate")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,23 @@ Images are numpy uint8, HxWx3 RGB or HxW gray. Reading:
 * a gray file (or a 1-channel one) gives HxW; gray with alpha gives HxW (alpha dropped);
 * RGBA drops the alpha channel (no compositing: SR works on the stored colour values);
 * 16-bit files are scaled to 8 bit by ``round(v / 257)`` (65535 -> 255, 257*k -> k);
-* anything unreadable, empty or not an image raises :class:`ImageError` naming the file.
+* anything unreadable, empty, not an image or larger than the pixel limit raises :class:`ImageError`
+  naming the file.
+
+The pixel limit (:data:`MAX_PIXELS`, or the environment variable ``SR_MAX_PIXELS``, or the
+``max_pixels`` argument; 0 means none) is checked from the file header before decoding for PNG,
+JPEG, BMP and PPM/PGM/PBM, so that a small file declaring a huge image is refused without
+allocating it; other formats are decoded under OpenCV's own limit and checked afterwards.
 
 Writes go to a temporary file in the target folder that is then renamed, so an interrupted
 write never leaves a half-written image or checkpoint behind.
 """
+import contextlib
+import errno
 import os
 import re
+import signal
+import struct
 import tempfile
 
 import cv2
@@ -20,7 +30,12 @@ import numpy as np
 __all__ = [
     "ImageError", "CheckpointError", "IMAGE_EXTENSIONS", "imread", "imwrite", "scan_images",
     "pair_images", "check_pair_size", "load_checkpoint", "save_checkpoint", "atomic_write",
+    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted", "MissingError",
 ]
+
+# Largest image imread accepts (width x height): 8192 x 8192, above any SR benchmark HR (DIV2K's
+# 2040 x 1356 at x4 is 44 M pixels); a float64 copy of it for the metrics is already 0.5 GiB.
+MAX_PIXELS = 8192 * 8192
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
 
@@ -33,17 +48,124 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be loaded safely; the message names the file."""
 
 
-def imread(path):
-    """Read an image as uint8 RGB HxWx3, or HxW for a gray file (see the module docstring)."""
+class MissingError(FileNotFoundError):
+    """A missing file or folder, with a one-line message that names it. Its ``strerror`` is the message,
+    so ``common.cli.one_line`` shows it (for a plain ``FileNotFoundError(message)`` it has only the type)."""
+
+    def __init__(self, message):
+        super().__init__(errno.ENOENT, message)
+
+    def __str__(self):
+        return self.strerror
+
+
+def _png_size(b):
+    if len(b) < 24 or b[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", b[16:24])
+
+
+def _jpeg_size(b):
+    """Width and height from the first SOF marker (any of SOF0..SOF15 but DHT, JPG and DAC)."""
+    i = 2
+    while i + 4 <= len(b):
+        if b[i] != 0xFF:
+            return None
+        marker = b[i + 1]
+        if marker == 0xFF:                          # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):     # no length field
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):                   # end of image / start of scan before any frame
+            return None
+        length = struct.unpack(">H", b[i + 2:i + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if i + 9 > len(b):
+                return None
+            h, w = struct.unpack(">HH", b[i + 5:i + 9])
+            return w, h
+        i += 2 + length
+    return None
+
+
+def _bmp_size(b):
+    if len(b) < 26:
+        return None
+    if struct.unpack("<I", b[14:18])[0] == 12:      # OS/2 BITMAPCOREHEADER: 16-bit sizes
+        return struct.unpack("<HH", b[18:22])
+    w, h = struct.unpack("<ii", b[18:26])
+    return abs(w), abs(h)                            # a negative height means top-down rows
+
+
+def _pnm_size(b):
+    """Width and height of a PBM/PGM/PPM header (tokens separated by whitespace, '#' comments)."""
+    text = b[2:512].decode("latin-1")
+    tokens = re.sub(r"#[^\n\r]*", " ", text).split()
+    if len(tokens) < 2 or not (tokens[0].isdigit() and tokens[1].isdigit()):
+        return None
+    return int(tokens[0]), int(tokens[1])
+
+
+def header_size(b):
+    """(width, height) declared by the header of PNG, JPEG, BMP or PNM file bytes; None for other
+    formats or a header too short to tell (the decoder then reports the file)."""
+    if b.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_size(b)
+    if b.startswith(b"\xff\xd8"):
+        return _jpeg_size(b)
+    if b.startswith(b"BM"):
+        return _bmp_size(b)
+    if len(b) > 2 and b[0:1] == b"P" and b[1:2] in b"123456" and b[2:3].isspace():
+        return _pnm_size(b)
+    return None
+
+
+def _max_pixels(max_pixels):
+    if max_pixels is not None:
+        return max_pixels
+    env = os.environ.get("SR_MAX_PIXELS", "")
+    if not env:
+        return MAX_PIXELS
+    try:
+        return int(env)
+    except ValueError:
+        raise ValueError(f"SR_MAX_PIXELS={env!r}: expected a whole number of pixels (0: no limit)") from None
+
+
+def _check_pixels(path, w, h, limit):
+    if limit > 0 and w * h > limit:
+        raise ImageError(f"{path}: {w}x{h} pixels exceeds the limit of {limit} "
+                         f"(set SR_MAX_PIXELS to raise it)")
+
+
+def imread(path, max_pixels=None):
+    """Read an image as uint8 RGB HxWx3, or HxW for a gray file (see the module docstring).
+
+    ``max_pixels`` overrides the pixel limit (default: ``SR_MAX_PIXELS`` or :data:`MAX_PIXELS`; 0: none).
+    """
     path = os.fspath(path)
+    limit = _max_pixels(max_pixels)
     if not os.path.isfile(path):
         raise ImageError(f"{path}: no such file")
-    data = np.fromfile(path, dtype=np.uint8)
-    if data.size == 0:
+    with open(path, "rb") as f:
+        raw = f.read()
+    if not raw:
         raise ImageError(f"{path}: empty file")
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    size = header_size(raw)
+    if size is not None:
+        _check_pixels(path, *size, limit)
+    try:
+        img = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        reason = re.sub(r"^.*error: \([^)]*\)\s*", "", " ".join(str(exc).split())) or "decoder error"
+        raise ImageError(f"{path}: not a readable image (OpenCV: {reason})") from None
+    except MemoryError:
+        raise ImageError(f"{path}: not enough memory to decode this image") from None
     if img is None or img.size == 0:
         raise ImageError(f"{path}: not a readable image")
+    _check_pixels(path, img.shape[1], img.shape[0], limit)
     if img.dtype == np.uint16:
         img = np.floor(img.astype(np.float64) / 257.0 + 0.5).astype(np.uint8)
     elif img.dtype != np.uint8:
@@ -85,6 +207,22 @@ def atomic_write(path, write):
         raise
 
 
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[^.]+)?$")
+
+
+def remove_stale_temps(folder):
+    """Delete the temporary files ``atomic_write`` leaves in ``folder`` when a process is killed
+    (``kill -9``) mid-write; returns their names. Only call it for a folder no other process writes."""
+    removed = []
+    if os.path.isdir(folder):
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if _TEMP_NAME.match(name) and os.path.isfile(path):
+                os.remove(path)
+                removed.append(name)
+    return removed
+
+
 def imwrite(path, img):
     """Write a uint8 HxWx3 RGB or HxW gray image atomically; the format follows the extension."""
     path = os.fspath(path)
@@ -108,7 +246,7 @@ def scan_images(folder, recursive=False):
     """Sorted paths of the image files in ``folder`` (by extension, case-insensitive)."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{folder}: no such folder")
+        raise MissingError(f"{folder}: no such folder")
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -193,7 +331,7 @@ def load_checkpoint(path, key="auto", map_location="cpu"):
 
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such checkpoint file")
+        raise MissingError(f"{path}: no such checkpoint file")
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # pickle errors, truncated zip files, unsafe globals
@@ -216,7 +354,37 @@ def load_checkpoint(path, key="auto", map_location="cpu"):
 
 
 def save_checkpoint(obj, path):
-    """``torch.save`` to a temporary file, then rename; creates parent folders."""
+    """``torch.save`` to a temporary file, then rename; creates parent folders. A failed write (torch
+    reports a full disk as a RuntimeError "enforce fail ... PytorchStreamWriter") is an OSError naming ``path``."""
     import torch
 
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    def write(tmp):
+        try:
+            torch.save(obj, tmp)
+        except RuntimeError as exc:
+            if "PytorchStreamWriter" not in str(exc) and "enforce fail" not in str(exc):
+                raise
+            raise OSError(errno.EIO, "writing the checkpoint failed (full disk or unwritable folder?)",
+                          os.fspath(path)) from None
+
+    atomic_write(path, write)
+
+
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold SIGINT and SIGTERM while the block runs (a set of files being written is finished), then
+    raise KeyboardInterrupt if one came. Outside the main thread signals cannot be held: no effect."""
+    received = []
+    try:
+        old = {s: signal.signal(s, lambda signum, frame: received.append(signum))
+               for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if received:
+        raise KeyboardInterrupt(f"signal {received[0]}")

@@ -6,8 +6,10 @@
 For every image of --input_dir (sorted): writes <stem>x<s>_corrected.png, <stem>x<s>_SRFBNs.png,
 <stem>x<s>_ours.png, <stem>x<s>_kernel.npy and <stem>x<s>_kernel.png into --output_dir (with
 ``_oracle`` before the extension under --oracle), appends to log.txt and writes
-metrics_x<s>_<protocol>.csv. Exit status 1 if any image failed, 2 for bad options or folders
-(a --precision this device cannot run included).
+metrics_x<s>_<protocol>.csv. A bad image is one ``error:`` line (and a CSV row) and the others go on.
+Exit status 1 if any image failed or the output cannot be written, 2 for bad options or folders (a
+--precision this device cannot run included), 130 after Ctrl-C or SIGTERM: the outputs of the image
+being written are finished and the CSV lists the images done.
 """
 import os
 import sys
@@ -20,16 +22,13 @@ import io  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from common.io import ImageError, atomic_write, imread, imwrite, scan_images  # noqa: E402
+from common.cli import UsageError, run_cli  # noqa: E402
+from common.io import (ImageError, MissingError, atomic_write, imread, imwrite,  # noqa: E402
+                       remove_stale_temps, scan_images, uninterrupted)
 from darsr.options import ConfigError, parse  # noqa: E402
 
 FIELDS = ("image", "protocol", "preset", "psnr_srfbns", "ssim_srfbns", "psnr_ours", "ssim_ours",
           "seconds", "seconds_dsem", "seconds_sr", "dsem_iters", "sr_iters", "status", "error")
-
-
-def fail(msg, code=2):
-    print(f"error: {msg}", file=sys.stderr)
-    sys.exit(code)
 
 
 def find_gt(gt_dir, lr_path, scale):
@@ -79,42 +78,72 @@ def write_csv(path, rows):
     atomic_write(path, write)
 
 
-def main(argv=None):
+def _main(argv=None):
     try:
         conf = parse(argv)
     except ConfigError as exc:
-        fail(str(exc))
+        raise UsageError(str(exc)) from None
     if not os.path.isdir(conf.input_dir):
-        fail(f"{conf.input_dir}: --input_dir is not a folder (python darsr/make_div2krk.py makes LRx2/ and HR/ "
-             f"from the bundled Set5)")
+        raise UsageError(f"{conf.input_dir}: --input_dir is not a folder (python darsr/make_div2krk.py makes LRx2/ "
+                         f"and HR/ from the bundled Set5)")
     files = scan_images(conf.input_dir)
     if not files:
-        fail(f"{conf.input_dir}: no images in --input_dir")
+        raise UsageError(f"{conf.input_dir}: no images in --input_dir")
     if conf.gt_dir and not os.path.isdir(conf.gt_dir):
-        fail(f"{conf.gt_dir}: --gt_dir is not a folder")
+        raise UsageError(f"{conf.gt_dir}: --gt_dir is not a folder")
     import torch
-    from common.precision import PrecisionError, check, cpu_capability
-    from darsr.learner import estimate_seconds, pick_device, run_image
+    from common.precision import PrecisionError, check
+    from darsr.learner import pick_device
 
     if conf.device == "cuda" and not torch.cuda.is_available():
-        fail("--device cuda: no CUDA device is available (use --device cpu or auto)")
+        raise UsageError("--device cuda: no CUDA device is available (use --device cpu or auto)")
     try:
         conf.precision = check(conf.precision, pick_device(conf.device))
     except PrecisionError as exc:
-        fail(str(exc))
+        raise UsageError(str(exc)) from None
     os.makedirs(conf.output_dir, exist_ok=True)
+    remove_stale_temps(conf.output_dir)         # left by a run killed with kill -9
 
     s, tag = conf.scale_factor, "_oracle" if conf.oracle else ""
     label = ("ORACLE: results and PSNR selected by peeking at the GT (authors' protocol)" if conf.oracle
              else "honest: final iteration, GT used only for the reported metrics")
-    log_path = os.path.join(conf.output_dir, "log.txt")
-    log_file = open(log_path, "a")
+    csv_path = os.path.join(conf.output_dir, f"metrics_x{s}_{conf.protocol}.csv")
+    with open(os.path.join(conf.output_dir, "log.txt"), "a") as log_file:
+        def log(msg, err=False):
+            print(msg, file=sys.stderr if err else sys.stdout, flush=True)
+            log_file.write(msg + "\n")
+            log_file.flush()
 
-    def log(msg, err=False):
-        print(msg, file=sys.stderr if err else sys.stdout, flush=True)
-        log_file.write(msg + "\n")
-        log_file.flush()
+        rows = []
+        try:
+            _run_folder(conf, files, rows, log, label, tag)
+        except KeyboardInterrupt:
+            with uninterrupted():
+                write_csv(csv_path, rows)
+                log(f"interrupted after {len(rows)} of {len(files)} images; {csv_path} lists them")
+            raise
+        except FileNotFoundError as exc:        # e.g. the SRFBN-S weights: keep the message on the one line
+            if isinstance(exc, MissingError) or exc.strerror is not None:
+                raise
+            raise MissingError(str(exc)) from None
+        write_csv(csv_path, rows)
+        failed = sum(r["status"] != "ok" for r in rows)
+        done = [r for r in rows if r["status"] == "ok" and r["psnr_ours"] != ""]
+        if done:
+            log(f"mean over {len(done)} images (Y, shave {s}) [{conf.protocol}]: SRFBN-S "
+                f"{np.mean([r['psnr_srfbns'] for r in done]):.2f} dB / {np.mean([r['ssim_srfbns'] for r in done]):.4f}  "
+                f"ours {np.mean([r['psnr_ours'] for r in done]):.2f} dB / {np.mean([r['ssim_ours'] for r in done]):.4f}")
+        log(f"Output is saved in '{conf.output_dir}' ({len(rows) - failed} done, {failed} failed)")
+    return 1 if failed else 0
 
+
+def _run_folder(conf, files, rows, log, label, tag):
+    """DARSR on every file, appending one CSV row per image to ``rows`` (the rows done survive an interrupt)."""
+    import torch
+    from common.precision import cpu_capability
+    from darsr.learner import estimate_seconds, pick_device, run_image
+
+    s = conf.scale_factor
     log("*" * 60)
     log(f"DARSR {datetime.datetime.now().isoformat(timespec='seconds')}  protocol: {label}")
     log(f"x{s}  preset {conf.preset}: DSEM {conf.dsem_iters} it, SR {conf.num_iters} it, batch {conf.batch_size}, "
@@ -126,9 +155,8 @@ def main(argv=None):
             f"(one timed DSEM and one timed joint iteration)")
         if conf.preset == "paper" and pick_device(conf.device) == "cpu":
             log("the paper preset takes hours per image on a CPU; --preset fast takes minutes")
-    except (ValueError, OSError):
+    except (ValueError, MemoryError, RuntimeError):
         pass                                    # the image loop below reports a bad first image
-    rows, failed = [], 0
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]
         row = dict.fromkeys(FIELDS, "")
@@ -142,40 +170,40 @@ def main(argv=None):
             log(f"input image: '{path}'" + (f"  ground truth: '{find_gt(conf.gt_dir, path, s)}'" if conf.gt_dir else ""))
             torch.manual_seed(conf.seed)
             res = run_image(lr, conf, gt=gt, name=path, progress=True, log=log)
-        except (ValueError, OSError, RuntimeError) as exc:   # ImageError and DataError are ValueErrors
-            failed += 1
+        except (ValueError, MemoryError, RuntimeError) as exc:   # ImageError and DataError are ValueErrors
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            log(f"error: {msg if path in msg else f'{path}: {msg}'}", err=True)
+            if isinstance(exc, MemoryError):
+                msg = "not enough memory for this image"
+            msg = msg if path in msg else f"{path}: {msg}"
+            log(f"error: {msg}", err=True)
             row.update(status="error", error=msg)
             rows.append(row)
             continue
         base = os.path.join(conf.output_dir, f"{stem}x{s}")
-        imwrite(f"{base}_corrected{tag}.png", res["corrected"])
-        imwrite(f"{base}_ours{tag}.png", res["ours"])
-        imwrite(f"{base}_SRFBNs.png", res["srfbns"])
-        kernel_path = f"{base}_kernel{tag}.npy"
-        atomic_write(kernel_path, lambda tmp: np.save(tmp, res["kernel"]))
-        save_kernel_plot(res["kernel"], f"{base}_kernel{tag}.png",
-                         f"{stem} x{s} estimated kernel\n({conf.protocol}, preset {conf.preset})")
-        row.update(status="ok", seconds=round(res["seconds"], 2), seconds_dsem=round(res["seconds_dsem"], 2),
-                   seconds_sr=round(res["seconds_sr"], 2), dsem_iters=res["dsem_iters"], sr_iters=res["num_iters"])
-        line = f"{stem}: {res['seconds']:.1f} s"
-        if gt is not None:
-            row.update(psnr_srfbns=res["psnr_srfbns"], ssim_srfbns=res["ssim_srfbns"], psnr_ours=res["psnr"],
-                       ssim_ours=res["ssim"])
-            line += (f"  SRFBN-S {res['psnr_srfbns']:.2f} dB / {res['ssim_srfbns']:.4f}  "
-                     f"ours {res['psnr']:.2f} dB / {res['ssim']:.4f}  [{conf.protocol}]")
-        log(line)
-        rows.append(row)
-    write_csv(os.path.join(conf.output_dir, f"metrics_x{s}_{conf.protocol}.csv"), rows)
-    done = [r for r in rows if r["status"] == "ok" and r["psnr_ours"] != ""]
-    if done:
-        log(f"mean over {len(done)} images (Y, shave {s}) [{conf.protocol}]: SRFBN-S "
-            f"{np.mean([r['psnr_srfbns'] for r in done]):.2f} dB / {np.mean([r['ssim_srfbns'] for r in done]):.4f}  "
-            f"ours {np.mean([r['psnr_ours'] for r in done]):.2f} dB / {np.mean([r['ssim_ours'] for r in done]):.4f}")
-    log(f"Output is saved in '{conf.output_dir}' ({len(rows) - failed} done, {failed} failed)")
-    log_file.close()
-    return 1 if failed else 0
+        with uninterrupted():
+            imwrite(f"{base}_corrected{tag}.png", res["corrected"])
+            imwrite(f"{base}_ours{tag}.png", res["ours"])
+            imwrite(f"{base}_SRFBNs.png", res["srfbns"])
+            kernel_path = f"{base}_kernel{tag}.npy"
+            atomic_write(kernel_path, lambda tmp: np.save(tmp, res["kernel"]))
+            save_kernel_plot(res["kernel"], f"{base}_kernel{tag}.png",
+                             f"{stem} x{s} estimated kernel\n({conf.protocol}, preset {conf.preset})")
+            row.update(status="ok", seconds=round(res["seconds"], 2), seconds_dsem=round(res["seconds_dsem"], 2),
+                       seconds_sr=round(res["seconds_sr"], 2), dsem_iters=res["dsem_iters"],
+                       sr_iters=res["num_iters"])
+            line = f"{stem}: {res['seconds']:.1f} s"
+            if gt is not None:
+                row.update(psnr_srfbns=res["psnr_srfbns"], ssim_srfbns=res["ssim_srfbns"], psnr_ours=res["psnr"],
+                           ssim_ours=res["ssim"])
+                line += (f"  SRFBN-S {res['psnr_srfbns']:.2f} dB / {res['ssim_srfbns']:.4f}  "
+                         f"ours {res['psnr']:.2f} dB / {res['ssim']:.4f}  [{conf.protocol}]")
+            rows.append(row)
+            log(line)
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="darsr/main.py",
+                   resume_hint="the metrics CSV in --output_dir lists the images done; rerun the others")
 
 
 if __name__ == "__main__":

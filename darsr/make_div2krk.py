@@ -11,7 +11,8 @@ names of DARSR's README, so that, with the defaults (the bundled Set5, the curre
     python darsr/make_div2krk.py
     python darsr/main.py --input_dir LRx2 --gt_dir HR --scale_factor 2 --scale_factor_downsampler 0.5
 
-run as they are written there.
+run as they are written there. An image that cannot be read is one ``error:`` line and the others
+are still written (exit status 1); a bad flag or a missing --hr_dir exits with 2.
 """
 import os
 import sys
@@ -23,6 +24,7 @@ import argparse  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.ndimage import center_of_mass, correlate, shift  # noqa: E402
 
+from common.cli import UsageError, run_cli  # noqa: E402
 from common.io import ImageError, atomic_write, imread, imwrite, scan_images  # noqa: E402
 
 DEFAULT_KERNEL_SIZE = {2: 13, 4: 21}
@@ -60,8 +62,12 @@ def degrade(hr, kernel, scale):
     return np.clip(np.round(blurred[rows][:, cols]), 0, 255).astype(np.uint8)
 
 
-def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
-    """Build the set; returns a list of (lr_path, gt_path, kernel_path). ``crop`` centre-crops each HR first."""
+def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None, failed=None):
+    """Build the set; returns a list of (lr_path, gt_path, kernel_path). ``crop`` centre-crops each HR first.
+
+    With a list ``failed``, an image that cannot be used is appended to it as a one-line message and
+    the others are still made; without it, the first such image raises ImageError.
+    """
     files = scan_images(hr_dir)
     if not files:
         raise ImageError(f"{hr_dir}: no images found")
@@ -70,7 +76,14 @@ def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
     made = []
     for path in files[:limit]:
         stem = os.path.splitext(os.path.basename(path))[0]
-        hr = imread(path)
+        k = random_kernel(scale, k_size, rng)          # drawn first: an image's kernel depends only on its place
+        try:
+            hr = imread(path)
+        except ImageError as exc:
+            if failed is None:
+                raise
+            failed.append(str(exc))
+            continue
         if hr.ndim == 2:
             hr = np.repeat(hr[:, :, None], 3, axis=2)
         if crop:
@@ -78,7 +91,12 @@ def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
             t, l = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
             hr = hr[t:t + crop, l:l + crop]
         hr = hr[:hr.shape[0] - hr.shape[0] % scale, :hr.shape[1] - hr.shape[1] % scale]   # top-left mod-crop
-        k = random_kernel(scale, k_size, rng)
+        if min(hr.shape[:2]) == 0:
+            msg = f"{path}: smaller than the scale {scale}"
+            if failed is None:
+                raise ImageError(msg)
+            failed.append(msg)
+            continue
         lr_path = os.path.join(out, f"LRx{scale}", f"{stem}.png")
         gt_path = os.path.join(out, "HR", f"{stem}.png")
         k_path = os.path.join(out, f"gt_k_x{scale}", f"{stem}.npy")
@@ -89,7 +107,7 @@ def make(hr_dir, scale, out, seed=0, kernel_size=None, limit=None, crop=None):
     return made
 
 
-def main(argv=None):
+def _main(argv=None):
     p = argparse.ArgumentParser(description="DIV2KRK-style synthetic set (random kernels)")
     p.add_argument("--hr_dir", default=BUNDLED_HR, help="HR images (default: the bundled Set5)")
     p.add_argument("--scale", type=int, default=2, choices=(2, 4))
@@ -98,17 +116,32 @@ def main(argv=None):
     p.add_argument("--kernel_size", type=int, default=0, help="0: 13 for x2, 21 for x4")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
     p.add_argument("--crop", type=int, default=0, help="centre-crop each HR to this size first (0: no)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     a = p.parse_args(argv)
-    try:
-        made = make(a.hr_dir, a.scale, a.out, a.seed, a.kernel_size or None, a.limit, a.crop or None)
-    except (ImageError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if a.kernel_size != 0 and a.kernel_size < 3:
+        raise UsageError(f"--kernel_size must be 0 (the default) or at least 3, got {a.kernel_size}")
+    if a.limit is not None and a.limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {a.limit}")
+    if a.crop < 0 or 0 < a.crop < a.scale:
+        raise UsageError(f"--crop must be 0 (no crop) or at least the scale {a.scale}, got {a.crop}")
+    if not os.path.isdir(a.hr_dir):
+        raise UsageError(f"{a.hr_dir}: --hr_dir is not a folder")
+    if not scan_images(a.hr_dir):
+        raise UsageError(f"{a.hr_dir}: no images in --hr_dir")
+    failed = []
+    made = make(a.hr_dir, a.scale, a.out, a.seed, a.kernel_size or None, a.limit, a.crop or None, failed=failed)
+    for msg in failed:
+        print(f"error: {msg}", file=sys.stderr)
     lr_dir, hr_dir = (os.path.normpath(os.path.join(a.out, d)) for d in (f"LRx{a.scale}", "HR"))
-    print(f"{len(made)} images written to {a.out} (LRx{a.scale}/, HR/, gt_k_x{a.scale}/); next:\n"
+    print(f"{len(made)} images written to {a.out} (LRx{a.scale}/, HR/, gt_k_x{a.scale}/)"
+          + (f", {len(failed)} failed" if failed else "") + "; next:\n"
           f"  python darsr/main.py --input_dir {lr_dir} --gt_dir {hr_dir} --scale_factor {a.scale} "
           f"--scale_factor_downsampler {1 / a.scale:g} --preset fast")
-    return 0
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="make_div2krk.py")
 
 
 if __name__ == "__main__":

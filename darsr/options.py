@@ -33,7 +33,6 @@ def build_parser():
     p.add_argument("--lambda_cycle", type=int, default=5)
     p.add_argument("--lambda_interp", type=int, default=2)
     p.add_argument("--lambda_regularization", type=int, default=2)
-    p.add_argument("--psnr_max", type=int, default=0, help="bookkeeping only (kept for compatibility)")
     p.add_argument("--lr_G_UP", type=float, default=0.001, help="learning rate of DARM")
     p.add_argument("--lr_G_DN", type=float, default=0.0002, help="learning rate of G (downsampler)")
     p.add_argument("--lr_D_DN", type=float, default=0.0002, help="learning rate of D")
@@ -63,6 +62,7 @@ def build_parser():
                    help="regularisation of the analytic correction filter (a fraction of the kernel's peak power)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="forward passes under autocast: fp32 (none), fp16 (CUDA only, with loss scaling) or bf16 "
                         "(CUDA, or a CPU with native bf16); losses and optimizer state stay fp32")

@@ -1,23 +1,19 @@
-"""EDSR-PyTorch's command line (flags and defaults of its option.py), plus JTF-SISR's own flags."""
+"""EDSR-PyTorch's command line (flags and defaults of its option.py), plus JTF-SISR's own flags.
+
+EDSR flags that these models do not use (--act, --shift_mean, --dilation, --extend, --split_batch,
+--gan_k) are not accepted; --debug shows the traceback of an error instead of one line."""
 import argparse
 import os
 
+from common.cli import UsageError
 from jtf_sisr import template
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def str2bool(v):
-    if str(v).lower() in ("true", "1", "yes"):
-        return True
-    if str(v).lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected True or False, got {v!r}")
-
-
 def build_parser():
     p = argparse.ArgumentParser(description="JTF-SISR and EDSR (EDSR-PyTorch command line)")
-    p.add_argument("--debug", action="store_true", help="enable debug mode")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     p.add_argument("--template", default=".", help="preset of options: JTF_small, JTF_large, EDSR_paper")
     # hardware
     p.add_argument("--n_threads", type=int, default=6, help="data-loading worker processes")
@@ -43,14 +39,10 @@ def build_parser():
                    help="LR degradation made on the fly when no LR folder exists")
     # model
     p.add_argument("--model", default="model", help="model name: model (JTF-SISR, the default here) or EDSR")
-    p.add_argument("--act", default="relu", help="activation function")
     p.add_argument("--pre_train", default="", help="pre-trained model file (loaded non-strictly, as EDSR does)")
-    p.add_argument("--extend", default=".", help="extra weights to load (EDSR compatibility)")
     p.add_argument("--n_resblocks", type=int, default=16, help="number of residual blocks (image branch)")
     p.add_argument("--n_feats", type=int, default=64, help="number of feature maps")
     p.add_argument("--res_scale", type=float, default=1, help="residual scaling")
-    p.add_argument("--shift_mean", type=str2bool, default=True, help="subtract the pixel mean from the input")
-    p.add_argument("--dilation", action="store_true", help="use dilated convolution (not used by these models)")
     p.add_argument("--precision", default="single", choices=("single", "half", "bf16", "fp32", "fp16"),
                    help="precision of training and test: single (fp32), half (fp16 autocast, CUDA only) or bf16 "
                         "(autocast; on a CPU only with native bf16)")
@@ -70,10 +62,8 @@ def build_parser():
     p.add_argument("--test_every", type=int, default=1000, help="iterations per epoch (then test)")
     p.add_argument("--epochs", type=int, default=300, help="number of epochs to train")
     p.add_argument("--batch_size", type=int, default=16, help="input batch size (per process)")
-    p.add_argument("--split_batch", type=int, default=1, help="split the batch into smaller chunks")
     p.add_argument("--self_ensemble", action="store_true", help="x8 geometric self-ensemble at test")
     p.add_argument("--test_only", action="store_true", help="only evaluate")
-    p.add_argument("--gan_k", type=int, default=1, help="k for adversarial loss (EDSR compatibility)")
     # optimisation
     p.add_argument("--lr", type=float, default=1e-4, help="learning rate")
     p.add_argument("--decay", default="200", help="learning-rate decay epochs, '-'-joined")
@@ -103,10 +93,30 @@ def build_parser():
     return p
 
 
+# flag -> smallest accepted value
+MINIMUM = {"patch_size": 1, "batch_size": 1, "test_every": 1, "epochs": 0, "n_threads": 0, "print_every": 1,
+           "chop_size": 1, "n_resblocks": 1, "n_feats": 1, "n_stages": 1, "n_gradblocks": 0, "jtf_kernel": 1,
+           "jtf_groups": 1, "concat_groups": 1, "rgb_range": 1, "resume": -1}
+
+
 def finalize(args):
-    """Apply the template and EDSR's post-processing (lists, epochs=0 meaning 'forever')."""
-    template.set_template(args)
-    args.scale = [int(s) for s in str(args.scale).split("+")]
+    """Apply the template and EDSR's post-processing (lists, epochs=0 meaning 'forever'); UsageError
+    naming the flag for a value out of range."""
+    try:
+        template.set_template(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        args.scale = [int(s) for s in str(args.scale).split("+")]
+    except ValueError:
+        raise UsageError(f"--scale must be whole numbers joined by '+', got {args.scale!r}") from None
+    if min(args.scale) < 1:
+        raise UsageError(f"--scale must be at least 1, got {min(args.scale)}")
+    for key, least in MINIMUM.items():
+        if getattr(args, key) < least:
+            raise UsageError(f"--{key} must be at least {least}, got {getattr(args, key)}")
+    if args.lr <= 0:
+        raise UsageError(f"--lr must be positive, got {args.lr}")
     args.data_train = args.data_train.split("+")
     args.data_test = args.data_test.split("+")
     if args.epochs == 0:

@@ -1,6 +1,7 @@
 """EDSR's training flow: an epoch of ``--test_every`` batches, then a test on every set and scale,
 the logs, the plots and the checkpoints; resume restores all of it."""
 import math
+import sys
 import time
 
 import numpy as np
@@ -8,8 +9,8 @@ import torch
 from tqdm import tqdm
 
 from common.evaluate import evaluate_pair
+from common.io import uninterrupted
 from common.precision import autocast, grad_scaler
-from jtf_sisr.experiment import load_state
 
 
 def make_optimizer(args, params):
@@ -28,7 +29,7 @@ def quantize(sr, rgb_range):
 
 
 class Trainer:
-    def __init__(self, args, data, model, loss, exp, train_model=None, device="cpu"):
+    def __init__(self, args, data, model, loss, exp, train_model=None, device="cpu", resume_state=None):
         self.args, self.data, self.model, self.loss, self.exp = args, data, model, loss, exp
         self.train_model = train_model or model          # the DDP wrapper when distributed
         self.device = device
@@ -42,13 +43,12 @@ class Trainer:
         self.ssim_log = torch.zeros_like(self.psnr_log)
         self.best = torch.full((len(self.set_names), len(args.scale)), -math.inf)
         self.best_epoch = torch.zeros_like(self.best, dtype=torch.long)
-        if args.load:
-            self._resume()
+        self.saved_epoch = None                          # the epoch of the state on disk
+        self.failed = []                                 # test images that could not be used
+        if resume_state is not None:
+            self._resume(resume_state)
 
-    def _resume(self):
-        state = load_state(self.exp.path("optimizer.pt"))
-        if state is None:
-            return
+    def _resume(self, state):
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch = int(state["epoch"])
@@ -58,6 +58,7 @@ class Trainer:
         self.best, self.best_epoch = state["best"], state["best_epoch"]
         self.loss.log = [dict(zip(state["loss_terms"], row.tolist())) for row in state["loss_log"]]
         torch.set_rng_state(state["rng_torch"])
+        self.saved_epoch = self.epoch
         self.exp.write_log(f"Continue from epoch {self.epoch}...")
 
     def _state(self):
@@ -107,6 +108,30 @@ class Trainer:
         self.scheduler.step()
         self.epoch = epoch
 
+    def save(self):
+        """Write the checkpoint set of the current epoch (see ``Experiment.save_checkpoints``)."""
+        if not self.exp.main:
+            return
+        is_best = bool(self.epoch > 0 and self.best_epoch[0, 0] == self.epoch)
+        with uninterrupted():                   # Ctrl-C or SIGTERM waits: the files and saved_epoch agree
+            self.exp.save_checkpoints(self.model.model.state_dict(), self._state(), self.epoch, is_best=is_best,
+                                      keep=self.args.save_models and self.epoch > 0)
+            self.saved_epoch = self.epoch
+
+    def _test_items(self, ds):
+        """(lr, hr, stem) of each image of ``ds``; an image that cannot be read is logged and skipped."""
+        for i in tqdm(range(len(ds)), ncols=80, desc=f"{ds.name} x{ds.scale}", leave=False):
+            try:
+                item = ds[i]
+            except (ValueError, MemoryError) as exc:     # ImageError, size mismatch
+                msg = str(exc) if ds.files[i] in str(exc) else f"{ds.files[i]}: {exc}"
+                tqdm.write(f"error: {msg}", file=sys.stderr)
+                self.exp.write_log(f"error: {msg}", echo=False)
+                if ds.files[i] not in self.failed:
+                    self.failed.append(ds.files[i])
+                continue
+            yield item
+
     @torch.inference_mode()
     def test(self):
         args, exp = self.args, self.exp
@@ -120,20 +145,20 @@ class Trainer:
             ds = loader.dataset
             i, j = self.set_names.index(ds.name), args.scale.index(ds.scale)
             scores = []
-            for lr, hr, stem in tqdm(loader, ncols=80, desc=f"{ds.name} x{ds.scale}", leave=False):
+            for lr, hr, stem in self._test_items(ds):
                 with autocast(args.precision, self.device):
-                    sr = quantize(self.model(lr.to(self.device)).float(), args.rgb_range)
+                    sr = quantize(self.model(lr[None].to(self.device)).float(), args.rgb_range)
                 if args.save_results:
-                    exp.save_image(ds.name, stem[0], ds.scale, sr)
+                    exp.save_image(ds.name, stem, ds.scale, sr)
                 if hr.numel():
-                    hr_img = hr[0].numpy()
-                    scores.append(evaluate_pair(sr, hr_img, ds.scale, names=(stem[0], stem[0])))
+                    hr_img = hr.numpy()
+                    scores.append(evaluate_pair(sr, hr_img, ds.scale, names=(stem, stem)))
                     if args.save_gt and args.save_results:
-                        exp.save_image(ds.name, stem[0], ds.scale, hr_img, "HR")
+                        exp.save_image(ds.name, stem, ds.scale, hr_img, "HR")
                 if args.save_gt and args.save_results:
-                    exp.save_image(ds.name, stem[0], ds.scale, quantize(lr, args.rgb_range), "LR")
+                    exp.save_image(ds.name, stem, ds.scale, quantize(lr[None], args.rgb_range), "LR")
             if not scores:
-                exp.write_log(f"[{ds.name} x{ds.scale}]\t{len(loader)} images upscaled (no ground truth)")
+                exp.write_log(f"[{ds.name} x{ds.scale}]\t{len(ds)} images upscaled (no ground truth)")
                 continue
             psnr_row[0, i, j] = float(np.mean([s["psnr"] for s in scores]))
             ssim_row[0, i, j] = float(np.mean([s["ssim"] for s in scores]))
@@ -146,11 +171,8 @@ class Trainer:
             return
         self.psnr_log = torch.cat([self.psnr_log, psnr_row])
         self.ssim_log = torch.cat([self.ssim_log, ssim_row])
-        is_best = bool(self.best_epoch[0, 0] == self.epoch)
         exp.write_log("Saving...")
-        self.model.save(exp.path("model"), self.epoch, is_best=is_best, keep=args.save_models)
-        exp.save_state(self._state())
-        exp.save_logs(self.psnr_log, self.ssim_log)
+        self.save()
         exp.plot(self.psnr_log, self.set_names, args.scale, self.loss.log)
         exp.write_log(f"Total: {time.time() - t0:.2f}s\n")
 

@@ -1,7 +1,7 @@
 """Where a named dataset lives: EDSR's layouts, a ../shared/datasets folder beside the checkout, or the bundled sets."""
 import os
 
-from common.io import scan_images
+from common.io import MissingError, scan_images
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUNDLED = os.path.join(REPO, "benchmarks", "data")
@@ -22,7 +22,7 @@ def find_hr(dir_data, name):
     for folder in tried:
         if os.path.isdir(folder) and scan_images(folder):
             return folder
-    raise FileNotFoundError(f"dataset {name}: no images in {', '.join(tried)} (set --dir_data)")
+    raise MissingError(f"dataset {name}: no images in {', '.join(tried)} (set --dir_data)")
 
 
 def find_lr(hr_folder, hr_path, scale, degradation):
@@ -41,5 +41,5 @@ def div2k_files(dir_data, data_range):
     chosen = [p for p in files if os.path.splitext(os.path.basename(p))[0].isdigit()
               and lo <= int(os.path.splitext(os.path.basename(p))[0]) <= hi]
     if not chosen:
-        raise FileNotFoundError(f"dataset DIV2K: no images {data_range} in {' or '.join(folders)} (set --dir_data)")
+        raise MissingError(f"dataset DIV2K: no images {data_range} in {' or '.join(folders)} (set --dir_data)")
     return sorted(chosen)

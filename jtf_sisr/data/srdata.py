@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import Dataset
 
 from common.degradations import degrade, modcrop
-from common.io import imread, scan_images
+from common.io import MissingError, imread, scan_images
 from jtf_sisr.data.locate import find_lr
 
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "jtf_sisr")
@@ -127,5 +127,5 @@ class TestSet(Dataset):
 def demo_files(folder):
     files = scan_images(folder) if os.path.isdir(folder) else []
     if not files:
-        raise FileNotFoundError(f"--dir_demo {folder}: no images found")
+        raise MissingError(f"--dir_demo {folder}: no images found")
     return files

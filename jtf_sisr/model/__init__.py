@@ -6,8 +6,35 @@ import os
 import torch
 from torch import nn
 
-from common.io import load_checkpoint
+from common.io import CheckpointError, load_checkpoint
 from jtf_sisr.model.common import count_lr_radius
+
+# The upsamplers (JTF-SISR's two, EDSR's tail.0): the only tensors that differ between scales.
+UPSAMPLER_PREFIXES = ("up_image.", "up_grad.", "tail.0.")
+
+
+def fit_state(own, state, path, allow_upsampler=False):
+    """The part of ``state`` that the state dict ``own`` takes. A key missing, unexpected or of another
+    shape is a CheckpointError naming ``path`` and the first such keys, except, with ``allow_upsampler``
+    (fine-tuning at another scale, as EDSR does), in the upsamplers: those stay as they are."""
+    problems, fitted = [], {}
+    for key in list(own) + [k for k in state if k not in own]:
+        if key not in state:
+            problem = f"{key} missing"
+        elif key not in own:
+            problem = f"{key} unexpected"
+        elif tuple(state[key].shape) != tuple(own[key].shape):
+            problem = f"{key} {tuple(state[key].shape)} instead of {tuple(own[key].shape)}"
+        else:
+            fitted[key] = state[key]
+            continue
+        if not (allow_upsampler and key.startswith(UPSAMPLER_PREFIXES)):
+            problems.append(problem)
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise CheckpointError(f"{path}: not a checkpoint of this network ({'; '.join(problems[:3])}{more}); "
+                              f"check --model and its size flags")
+    return fitted
 
 
 def make_network(args):
@@ -81,13 +108,3 @@ class Model(nn.Module):
         state = load_checkpoint(path)
         result = self.model.load_state_dict(state, strict=strict)
         return result
-
-    def save(self, folder, epoch, is_best=False, keep=False):
-        from common.io import save_checkpoint
-
-        state = self.model.state_dict()
-        save_checkpoint(state, os.path.join(folder, "model_latest.pt"))
-        if is_best:
-            save_checkpoint(state, os.path.join(folder, "model_best.pt"))
-        if keep:
-            save_checkpoint(state, os.path.join(folder, f"model_{epoch}.pt"))

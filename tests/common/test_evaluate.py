@@ -54,25 +54,57 @@ def test_mismatched_size_is_a_one_line_error(bicubic_dirs):
     sr, hr = bicubic_dirs
     imwrite(os.path.join(sr, "bird_x4_SR.png"), np.zeros((100, 100, 3), np.uint8))
     p = _cli("--sr", sr, "--hr", hr, "--scale", "4")
-    assert p.returncode == 2
+    assert p.returncode == 1
     assert p.stderr.count("\n") == 1 and "bird_x4_SR.png" in p.stderr and "100x100" in p.stderr
+    assert "1 of 5 images failed" in p.stdout and "baby.png" in p.stdout       # the others are scored
 
 
 def test_missing_unmatched_and_corrupt_inputs(bicubic_dirs, tmp_path):
     sr, hr = bicubic_dirs
     os.remove(os.path.join(sr, "head_x4_SR.png"))
     p = _cli("--sr", sr, "--hr", hr, "--scale", "4")
-    assert p.returncode == 2 and "no SR image for head.png" in p.stderr
+    assert p.returncode == 1 and "no SR image for head.png" in p.stderr
     imwrite(os.path.join(sr, "head_x4_SR.png"), np.zeros((280, 280, 3), np.uint8))
     open(os.path.join(sr, "zebra.png"), "wb").write(b"junk")
     p = _cli("--sr", sr, "--hr", hr, "--scale", "4")
-    assert p.returncode == 2 and "zebra.png" in p.stderr and "no HR image" in p.stderr
+    assert p.returncode == 1 and "zebra.png" in p.stderr and "no HR image" in p.stderr
     open(os.path.join(sr, "bird_x4_SR.png"), "wb").write(b"junk")
     os.remove(os.path.join(sr, "zebra.png"))
     p = _cli("--sr", sr, "--hr", hr, "--scale", "4")
-    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "bird_x4_SR.png: not a readable image" in p.stderr
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and "bird_x4_SR.png: not a readable image" in p.stderr
     p = _cli("--sr", str(tmp_path / "nope"), "--hr", hr, "--scale", "4")
-    assert p.returncode == 2 and "nope: no such folder" in p.stderr
+    assert p.returncode == 2 and "nope: --sr is not a folder" in p.stderr
+
+
+def test_header_bomb_fails_alone_and_the_folder_goes_on(bicubic_dirs, tmp_path):
+    from tests.common.test_io import png_bomb
+
+    sr, hr = bicubic_dirs
+    open(os.path.join(sr, "bird_x4_SR.png"), "wb").write(png_bomb(100000, 100000))
+    main_json = tmp_path / "m.json"
+    p = _cli("--sr", sr, "--hr", hr, "--scale", "4", "--json", str(main_json))
+    assert p.returncode == 1 and "Traceback" not in p.stderr and p.stderr.count("\n") == 1
+    assert "bird_x4_SR.png: 100000x100000 pixels exceeds the limit" in p.stderr
+    result = json.loads(main_json.read_text())
+    assert [r["image"] for r in result["failed"]] == ["bird.png"]
+    assert len([r for r in result["images"] if "psnr" in r]) == 4 and result["mean"]["psnr"] > 20
+
+
+@pytest.mark.parametrize("flags,why", [(["--scale", "0"], "--scale must be at least 1, got 0"),
+                                       (["--scale", "-2"], "--scale must be at least 1"),
+                                       (["--scale", "4", "--crop_border", "-1"], "--crop_border")])
+def test_bad_values_are_usage_errors(bicubic_dirs, flags, why):
+    sr, hr = bicubic_dirs
+    p = _cli("--sr", sr, "--hr", hr, *flags)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and why in p.stderr
+
+
+def test_unwritable_json_is_one_line(bicubic_dirs, tmp_path):
+    sr, hr = bicubic_dirs
+    (tmp_path / "somefile").write_text("a file, not a folder")
+    p = _cli("--sr", sr, "--hr", hr, "--scale", "4", "--json", str(tmp_path / "somefile" / "sub" / "m.json"))
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert "somefile" in p.stderr
 
 
 def test_suffix_chooses_among_several_outputs(bicubic_dirs):

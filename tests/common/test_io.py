@@ -137,3 +137,94 @@ def test_save_checkpoint_is_atomic(tmp_path):
         save_checkpoint({"w": torch.zeros(3), "x": Exploding()}, path)
     assert torch.equal(load_checkpoint(path)["w"], torch.ones(3))
     assert [p.name for p in tmp_path.iterdir()] == ["model.pth"]
+
+
+def png_bomb(width, height):
+    """A valid-looking PNG of a few bytes whose IHDR declares ``width`` x ``height`` RGB pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+def test_header_bomb_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_bomb(100000, 100000))
+    with pytest.raises(ImageError, match="100000x100000 pixels exceeds the limit") as err:
+        imread(path)
+    assert str(path) in str(err.value)
+    with pytest.raises(ImageError, match="not a readable image") as err:   # no limit: OpenCV's error, wrapped
+        imread(path, max_pixels=0)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".ppm", ".pgm", ".tif", ".webp"])
+def test_pixel_limit_for_every_format(tmp_path, ext, monkeypatch):
+    from common.io import header_size
+
+    img = _rgb(13, 21)
+    ok, buf = cv2.imencode(ext, img[:, :, 0] if ext == ".pgm" else img)
+    path = tmp_path / f"x{ext}"
+    path.write_bytes(buf.tobytes())
+    if ext not in (".tif", ".webp"):                      # parsed from the header
+        assert header_size(buf.tobytes()) == (21, 13)
+    assert imread(path, max_pixels=21 * 13).shape[:2] == (13, 21)
+    with pytest.raises(ImageError, match="21x13 pixels exceeds the limit of 272"):
+        imread(path, max_pixels=21 * 13 - 1)
+    monkeypatch.setenv("SR_MAX_PIXELS", "100")
+    with pytest.raises(ImageError, match="limit of 100"):
+        imread(path)
+
+
+def test_header_size_of_progressive_jpeg_and_os2_bmp():
+    import struct
+
+    from common.io import header_size
+
+    ok, buf = cv2.imencode(".jpg", _rgb(30, 40), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    assert header_size(buf.tobytes()) == (40, 30)
+    os2 = b"BM" + bytes(12) + struct.pack("<IHHHH", 12, 70000 % 65536, 300, 1, 24)
+    assert header_size(os2) == (70000 % 65536, 300)
+    assert header_size(b"P6\n# comment 9 9\n 640 480\n255\n") == (640, 480)
+
+
+def test_remove_stale_temps(tmp_path):
+    from common.io import atomic_write, remove_stale_temps
+
+    (tmp_path / ".test_Set5.ab12cd_e.tmp.png").write_bytes(b"half")
+    (tmp_path / ".keep.png").write_bytes(b"user's hidden file")
+    atomic_write(tmp_path / "a.txt", lambda tmp: open(tmp, "w").write("x"))
+    assert remove_stale_temps(tmp_path) == [".test_Set5.ab12cd_e.tmp.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".keep.png", "a.txt"]
+
+
+def test_full_disk_during_torch_save_is_an_oserror_naming_the_file(tmp_path, monkeypatch):
+    def full(obj, f):
+        open(f, "wb").write(b"part")
+        raise RuntimeError("[enforce fail at inline_container.cc:603] . PytorchStreamWriter failed writing file "
+                           "data/0: file write failed")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(OSError, match="full disk") as err:
+        save_checkpoint({"w": torch.zeros(1)}, tmp_path / "ck.pt")
+    assert err.value.filename == str(tmp_path / "ck.pt") and os.listdir(tmp_path) == []
+
+
+def test_uninterrupted_holds_a_signal_until_the_block_ends(tmp_path):
+    import signal
+
+    from common.io import uninterrupted
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with uninterrupted():
+            os.kill(os.getpid(), signal.SIGINT)
+            imwrite(tmp_path / "a.png", _rgb())
+            done.append(True)
+    assert done and (tmp_path / "a.png").is_file()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -15,7 +15,7 @@ def run(argv, capsys):
     except SystemExit as exc:
         code = exc.code
     err = capsys.readouterr().err
-    return code, [line for line in err.splitlines() if line.startswith("error:")]
+    return code, [line for line in err.splitlines() if line.startswith(("error:", "darsr/main.py: error:"))]
 
 
 def test_missing_input_dir(tmp_path, capsys):
@@ -76,7 +76,7 @@ def test_options_match_the_original():
     c = parse([])
     expected = dict(input_dir="LR", output_dir="results", gt_dir="", input_crop_size=128, batch_size=16,
                     scale_factor=2, scale_factor_downsampler=0.5, lambda_cycle=5, lambda_interp=2,
-                    lambda_regularization=2, psnr_max=0, lr_G_UP=0.001, lr_G_DN=0.0002, lr_D_DN=0.0002,
+                    lambda_regularization=2, lr_G_UP=0.001, lr_G_DN=0.0002, lr_D_DN=0.0002,
                     beta1=0.5, num_iters=3000, eval_iters=10, device="auto", seed=0, oracle=False)
     assert {k: getattr(c, k) for k in expected} == expected
     assert parse(["--scalr_factor", "4", "--scale_factor_downsampler", "0.25"]).scale_factor == 4

@@ -70,3 +70,38 @@ def test_the_readme_commands_run_verbatim_from_a_folder(tmp_path):
     p = subprocess.run([sys.executable, os.path.join(REPO, "darsr", "main.py"), "--input_dir", "nowhere"],
                        cwd=tmp_path, capture_output=True, text=True, env=env)
     assert p.returncode != 0 and "make_div2krk.py" in p.stderr and p.stderr.count("\n") == 1
+
+
+def test_bad_image_in_the_middle_others_written_exit_1(tmp_path, capsys):
+    from tests.common.test_io import png_bomb
+
+    hr = tmp_path / "hr"
+    imwrite(hr / "a.png", synthetic_hr(30, 30))
+    (hr / "b.png").write_bytes(png_bomb(100000, 100000))
+    imwrite(hr / "c.png", synthetic_hr(30, 30, seed=1))
+    out = tmp_path / "set"
+    assert main(["--hr_dir", str(hr), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(hr / "b.png") in err[0]
+    assert sorted(p.name for p in (out / "LRx2").iterdir()) == ["a.png", "c.png"]
+    # the kernel of c does not depend on whether b could be read
+    assert main(["--hr_dir", str(hr), "--out", str(tmp_path / "again")]) == 1
+    assert np.array_equal(np.load(out / "gt_k_x2" / "c.npy"), np.load(tmp_path / "again" / "gt_k_x2" / "c.npy"))
+
+
+def test_bad_flags_and_unwritable_output(tmp_path, capsys):
+    import pytest
+
+    for flags, why in ((["--kernel_size", "-3"], "--kernel_size"), (["--limit", "0"], "--limit"),
+                       (["--crop", "-1"], "--crop")):
+        assert main(flags + ["--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and why in err
+    with pytest.raises(SystemExit) as exc:
+        main(["--scale", "3"])                                          # argparse choices
+    assert exc.value.code == 2
+    capsys.readouterr()
+    (tmp_path / "somefile").write_text("not a folder")
+    assert main(["--limit", "1", "--crop", "32", "--out", str(tmp_path / "somefile" / "sub")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "somefile" in err and "Traceback" not in err

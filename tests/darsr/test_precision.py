@@ -45,7 +45,7 @@ def test_refused_precision_is_one_line_exit_2(tmp_path, lr_gt_dirs, monkeypatch,
                         "--precision", precision], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2, r.stderr
-    assert len(lines) == 1 and lines[0].startswith("error:") and precision in lines[0], r.stderr
+    assert len(lines) == 1 and lines[0].startswith("darsr/main.py: error:") and precision in lines[0], r.stderr
     assert "Traceback" not in r.stderr and not out.exists()
 
 

@@ -41,8 +41,8 @@ def test_train_resume_gives_the_uninterrupted_loss_curve(data, capsys):
     assert "Continue from epoch 1" in out and "[Epoch 2]" in out and "[Mini x2]\tPSNR:" in out
     from common.io import load_checkpoint
 
-    full = load_checkpoint(data / "experiment" / "full" / "optimizer.pt", key=None)
-    cut = load_checkpoint(data / "experiment" / "cut" / "optimizer.pt", key=None)
+    full = load_checkpoint(data / "experiment" / "full" / "state_latest.pt", key=None)["trainer"]
+    cut = load_checkpoint(data / "experiment" / "cut" / "state_latest.pt", key=None)["trainer"]
     assert cut["epoch"] == full["epoch"] == 2
     torch.testing.assert_close(cut["loss_log"], full["loss_log"])
     torch.testing.assert_close(cut["psnr_log"], full["psnr_log"])
@@ -87,7 +87,7 @@ def test_corrupt_demo_image_names_the_file(data):
     demo.mkdir()
     (demo / "broken.png").write_bytes(b"not a png")
     p = _cli(data, "--test_only", "--data_test", "Demo", "--dir_demo", str(demo), "--pre_train", str(data / "w.pt"))
-    last = p.stderr.strip().splitlines()[-1]           # above it only tqdm's progress bar
+    last = p.stderr.strip().splitlines()[-1]           # above it the image's own error line
     assert p.returncode == 1 and "Traceback" not in p.stderr and last.startswith("error:") and "broken.png" in last
 
 
