@@ -110,12 +110,13 @@ def main(api, prog, doc, default_model, scales=(4,), weights_help="a weights fil
     p.add_argument("--scale", type=int, choices=scales, default=4)
     p.add_argument("--weights", help=weights_help)
     p.add_argument("--tile", type=int, help="LR tile size in pixels (bounds the memory; same result)")
-    p.add_argument("--tile_overlap", type=int, default=32, help="LR context per tile side")
+    p.add_argument("--tile_overlap", type=int, default=None,
+                   help="LR pixels of context per tile side (default: the package's, see docs/api.md)")
     p.add_argument("--precision", default="fp32", help="fp32, fp16 (CUDA) or bf16 (CUDA, or a CPU with native bf16)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     args = p.parse_args(argv)
     try:
-        if (args.tile is not None and args.tile < 1) or args.tile_overlap < 0:
+        if (args.tile is not None and args.tile < 1) or (args.tile_overlap is not None and args.tile_overlap < 0):
             raise ValueError("--tile must be positive and --tile_overlap non-negative")
         files = find_images(args.input)
         device = pick_device(args.device)
