@@ -8,14 +8,17 @@
   afresh (BasicSR); a folder that exists but holds no training state is an error, never a silent
   restart from iteration 0.
 * Hidden temporary files (``.<name>.tmp*``) that a killed process left are removed on the next start.
+* :func:`write_checkpoint` turns torch's failure on a full disk into one line naming the file.
 """
 import os
 import re
 import time
 
-from common.cli import UsageError
+from common.cli import DataError, UsageError
+from common.io import save_checkpoint
 
-__all__ = ["SUBDIRS", "timestamp", "archive", "latest_state", "resume_path", "prepare", "remove_stale_temp"]
+__all__ = ["SUBDIRS", "timestamp", "archive", "latest_state", "resume_path", "prepare", "remove_stale_temp",
+           "write_checkpoint"]
 
 SUBDIRS = ("models", "training_states", "log", "visualization")
 
@@ -74,3 +77,14 @@ def prepare(root, resume, subdirs=SUBDIRS):
         os.makedirs(os.path.join(root, sub), exist_ok=True)
     remove_stale_temp(root)
     return archived
+
+
+def write_checkpoint(obj, path):
+    """``common.io.save_checkpoint``; torch's writer failing (a full disk: "enforce fail ... file write failed")
+    is a DataError naming ``path``."""
+    try:
+        save_checkpoint(obj, path)
+    except RuntimeError as exc:
+        if "PytorchStreamWriter" not in str(exc) and "enforce fail" not in str(exc):
+            raise
+        raise DataError(f"{path}: writing the checkpoint failed (full disk?)") from None

@@ -17,9 +17,9 @@ import torch  # noqa: E402
 
 from common.cli import UsageError, run_cli  # noqa: E402
 from common.curves import plot_curves  # noqa: E402
-from common.experiment import prepare, resume_path, timestamp  # noqa: E402
+from common.experiment import prepare, resume_path, timestamp, write_checkpoint  # noqa: E402
 from common.interrupt import StopRequest  # noqa: E402
-from common.io import CheckpointError, atomic_write, load_checkpoint, save_checkpoint  # noqa: E402
+from common.io import CheckpointError, atomic_write, load_checkpoint  # noqa: E402
 from common.precision import PrecisionError, check, cpu_capability  # noqa: E402
 from common.rng_state import get_state as get_rng_state, seed_all, set_state as set_rng_state  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
@@ -129,7 +129,7 @@ def main(argv=None):
         net_name = model.save_network(dirs["models"], it)
         state = dict(model.training_state(), iter=it, epoch=epoch, batch_in_epoch=batch_in_epoch, best=best,
                      history=history, rng=get_rng_state(), networks={"g": net_name})
-        save_checkpoint(state, os.path.join(dirs["training_states"], f"{it}.state"))
+        write_checkpoint(state, os.path.join(dirs["training_states"], f"{it}.state"))
         _plots(dirs["log"], history)
         log.info(f"Saving models and training states at iter {it}.")
 

@@ -9,7 +9,8 @@ import os
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from common.io import CheckpointError, imwrite, load_checkpoint, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, imwrite, load_checkpoint
 from common.metrics import calculate_psnr, calculate_ssim
 from common.precision import autocast, grad_scaler
 from common.state_match import load_matching
@@ -102,7 +103,7 @@ class DGPNetModel:
         if self.net_ema is not None:
             blob["params_ema"] = self.net_ema.state_dict()
         for tag in (str(current_iter), "latest"):
-            save_checkpoint(blob, os.path.join(folder, f"net_g_{tag}.pth"))
+            write_checkpoint(blob, os.path.join(folder, f"net_g_{tag}.pth"))
         return f"net_g_{current_iter}.pth"
 
     def training_state(self):

@@ -6,7 +6,8 @@ import os
 import torch
 import torch.distributed as dist
 
-from common.io import CheckpointError, load_checkpoint, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, load_checkpoint
 from common.rng_state import get_state as get_rng_state, set_state as set_rng_state
 from common.state_match import load_matching
 from common.precision import autocast, grad_scaler
@@ -105,7 +106,7 @@ class BaseModel:
         names = {}
         for name, net in self.nets.items():
             names[name] = f"net_{name}_{it}.pth"
-            save_checkpoint({"params": network_state(net)}, os.path.join(models_dir, names[name]))
+            write_checkpoint({"params": network_state(net)}, os.path.join(models_dir, names[name]))
         return names
 
     def load_nets(self, models_dir, names, state_path=None):
@@ -128,7 +129,7 @@ class BaseModel:
             "rng": get_rng_state(),
             "extra": extra or {},
         }
-        save_checkpoint(state, path)
+        write_checkpoint(state, path)
 
     def resume_training(self, state, state_path):
         """Networks named by the state (``<experiment>/models``), optimizers, schedulers, scalers and RNG."""

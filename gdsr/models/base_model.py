@@ -5,7 +5,8 @@ from collections import Counter, OrderedDict
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from common.io import CheckpointError, load_checkpoint, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, load_checkpoint
 from common.rng_state import get_state as rng_state, set_state as set_rng
 from common.state_match import load_matching
 from common.precision import autocast, grad_scaler
@@ -106,7 +107,7 @@ class BaseModel:
         """``models/<label>_G.pth`` (and ``_D``): plain state dicts, the authors' format."""
         for name, net in self.networks().items():
             state = {k: v.detach().cpu() for k, v in self.bare(net).state_dict().items()}
-            save_checkpoint(state, os.path.join(self.opt["path"]["models"], f"{label}_{name}.pth"))
+            write_checkpoint(state, os.path.join(self.opt["path"]["models"], f"{label}_{name}.pth"))
 
     def save_training_state(self, current_iter, extra):
         """``training_states/<iter>.state``, written after the networks it names (``networks``)."""
@@ -114,7 +115,7 @@ class BaseModel:
                  "schedulers": [_scheduler_state(s) for s in self.schedulers], "rng": rng_state(),
                  "scaler": self.scaler.state_dict(),
                  "networks": {name: f"{current_iter}_{name}.pth" for name in self.networks()}, **extra}
-        save_checkpoint(state, os.path.join(self.opt["path"]["training_states"], f"{current_iter}.state"))
+        write_checkpoint(state, os.path.join(self.opt["path"]["training_states"], f"{current_iter}.state"))
 
     def resume_training(self, state, state_path):
         """Load the networks the state names, the optimizers, schedulers and RNG."""
