@@ -99,3 +99,86 @@ def test_load_matching_names_file_and_keys():
         load_matching(net, dict(state, **{"0.weight": torch.zeros(2, 1, 1, 1)}), "w.pth")
     assert load_matching(net, {k: v for k, v in state.items() if k.startswith("0.")}, "w.pth", strict=False) == \
         (["1.weight", "1.bias"], [])
+
+
+def _tiny_run(package, root, name, niter):
+    """An option file for a tiny run of ``package`` saving every iteration; returns (path, final weights file)."""
+    import json
+
+    exp = os.path.join(root, "experiments", name)
+    if package == "gdsr":
+        from tests.gdsr.conftest import train_opt, write_opt
+        opt = train_opt(root, name, "DualSR_pretrain", niter=niter, train={"val_freq": niter},
+                        logger={"print_freq": 1, "save_checkpoint_freq": 1})
+        return write_opt(os.path.join(root, f"{name}.json"), opt), os.path.join(exp, "models", f"{niter}_G.pth")
+    if package == "fasrgan":
+        from tests.fasrgan.helpers import train_options
+        path = train_options("RRDB_PSNR", root, os.path.join(root, "f", "HR"), os.path.join(root, "f", "LR"),
+                             os.path.join(root, "f", "HR"), None, niter=niter, save=1, name=name)
+        return path, os.path.join(exp, "models", f"net_G_{niter}.pth")
+    from tests.dgpnet.conftest import train_options, write_json
+    opt = train_options(root, name=name, total_iter=niter)
+    opt["logger"].update(save_checkpoint_freq=1)
+    opt["val"]["val_freq"] = niter
+    return write_json(os.path.join(root, f"{name}.json"), opt), os.path.join(exp, "models", f"net_g_{niter}.pth")
+
+
+def _make_data(package, root):
+    import pathlib
+
+    if package == "gdsr":
+        from tests.gdsr.conftest import make_data
+        make_data(pathlib.Path(root))
+    elif package == "fasrgan":
+        from tests.fasrgan.helpers import make_images
+        make_images(os.path.join(root, "f"), n=4, size=32, lr_scale=4)
+    else:
+        from tests.dgpnet.conftest import make_pairs
+        make_pairs(root)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", ["gdsr", "fasrgan", "dgpnet"])
+def test_kill_9_then_resume_equals_an_uninterrupted_run(package, tmp_path):
+    """kill -9 at a random point after the first checkpoint, --auto_resume until done: the final weights are
+    those of an uninterrupted run of the same seed, and no temporary file is left behind."""
+    import subprocess
+    import sys
+    import time
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = str(tmp_path)
+    _make_data(package, root)
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=repo)
+    script = os.path.join(repo, package, "train.py")
+    niter = 8
+    ref_opt, ref_weights = _tiny_run(package, root, "straight", niter)
+    subprocess.run([sys.executable, script, "-opt", ref_opt], cwd=root, env=env, check=True, capture_output=True,
+                   timeout=600)
+    opt, weights = _tiny_run(package, root, "killed", niter)
+    states = os.path.join(root, "experiments", "killed", "training_states")
+    rng = random.Random(os.getpid())
+    kills = 0
+    for attempt in range(6):
+        args = [sys.executable, script, "-opt", opt] + (["--auto_resume"] if attempt else [])
+        p = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if attempt < 2:     # kill twice, each time at a random point after a checkpoint exists
+            t0 = time.time()
+            while p.poll() is None and not latest_state(states) and time.time() - t0 < 300:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 1.5))
+            if p.poll() is None:
+                p.kill()
+                kills += 1
+        _, err = p.communicate(timeout=600)
+        if p.returncode == 0:
+            break
+        assert p.returncode == -signal.SIGKILL, err.decode()
+    assert p.returncode == 0 and kills >= 1
+    a = load_checkpoint(weights)
+    b = load_checkpoint(ref_weights)
+    assert a.keys() == b.keys()
+    assert max((a[k].double() - b[k].double()).abs().max().item() for k in a) <= 1e-6
+    left = [os.path.join(d, f) for d, _, files in os.walk(os.path.join(root, "experiments"))
+            for f in files if f.startswith(".")]
+    assert not left, left
