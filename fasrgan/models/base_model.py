@@ -1,17 +1,16 @@
-"""What every training procedure shares: networks by name, optimizers, schedulers, gradient
-averaging across processes, mixed precision (``precision`` option, common.precision), checkpoints and
-resume."""
+"""What every training procedure shares: networks by name, DDP wrapping under torchrun, optimizers,
+schedulers, mixed precision (``precision`` option, common.precision), checkpoints and resume."""
 import os
 
 import torch
-import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 from common.experiment import write_checkpoint
 from common.io import CheckpointError, load_checkpoint
 from common.rng_state import get_state as get_rng_state, set_state as set_rng_state
 from common.state_match import load_matching
 from common.precision import autocast, grad_scaler
-from fasrgan.models.networks import broadcast_params, network_state
+from fasrgan.models.networks import network_state
 
 
 class BaseModel:
@@ -19,21 +18,29 @@ class BaseModel:
     implement ``optimize_parameters(step)`` returning a dict of logged floats.
 
     Forward passes and losses run under ``self.autocast()``; network outputs are cast to float32
-    before the losses, so losses, metrics and optimizer state stay fp32."""
+    before the losses, so losses, metrics and optimizer state stay fp32. Under torchrun a training
+    forward pass goes through ``self.net(name)``, the network wrapped in DistributedDataParallel
+    (gradients averaged in backward); a frozen network's forward uses the bare ``self.nets[name]``,
+    so that DDP only sees the passes whose gradients it reduces."""
 
     def __init__(self, opt, device, rank=0, world=1):
         self.opt, self.device, self.rank, self.world = opt, device, rank, world
         self.is_train = opt["is_train"]
         self.precision = opt.get("precision", "fp32")
-        self.nets, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}
+        self.nets, self.ddp, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}, {}
         self.models_dir = None
 
     # -- set-up helpers -------------------------------------------------------------------
     def _finish_nets(self):
-        for net in self.nets.values():
+        for name, net in self.nets.items():
             net.to(self.device)
-            if self.world > 1:
-                broadcast_params(net)
+            if self.world > 1 and self.is_train:     # DDP starts every process from rank 0's weights
+                ids = [self.device.index] if self.device.type == "cuda" else None
+                self.ddp[name] = DistributedDataParallel(net, device_ids=ids)
+
+    def net(self, name):
+        """Network ``name`` for a training forward pass: DDP-wrapped under torchrun, else the network."""
+        return self.ddp.get(name, self.nets[name])
 
     def _adam(self, name, params, which):
         t = self.opt["train"]
@@ -50,21 +57,11 @@ class BaseModel:
         return autocast(self.precision, self.device)
 
     def _step(self, name, loss):
-        """Backward (loss-scaled for fp16), average gradients over processes (what DDP does),
-        optimizer step (skipped by the scaler when fp16 gradients overflowed)."""
+        """Backward (loss-scaled for fp16; DDP averages the gradients over processes), optimizer step
+        (skipped by the scaler when fp16 gradients overflowed)."""
         opt, scaler = self.optimizers[name], self.scalers[name]
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
-        if self.world > 1:
-            params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
-            flat = torch.cat([p.grad.reshape(-1) for p in params])
-            dist.all_reduce(flat)
-            flat /= self.world
-            i = 0
-            for p in params:
-                n = p.grad.numel()
-                p.grad.copy_(flat[i:i + n].view_as(p.grad))
-                i += n
         scaler.step(opt)
         scaler.update()
 

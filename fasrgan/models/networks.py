@@ -68,12 +68,3 @@ def network_state(net):
     """CPU state dict with no DataParallel prefix, in the authors' key format."""
     net = net.module if hasattr(net, "module") else net
     return {k: v.detach().cpu() for k, v in net.state_dict().items()}
-
-
-@torch.no_grad()
-def broadcast_params(net):
-    """Make every process start from rank 0's weights."""
-    import torch.distributed as dist
-
-    for t in list(net.parameters()) + list(net.buffers()):
-        dist.broadcast(t.data, 0)
