@@ -2,6 +2,8 @@
 
     python dgpnet/train.py -opt dgpnet/options/train/train_DGPNet_x4.json [--auto_resume] [--debug]
     torchrun --nproc_per_node=2 dgpnet/train.py -opt ... --launcher pytorch
+
+Ctrl-C (or SIGTERM) saves a resumable state at the end of the current iteration; bad input ends in one line.
 """
 import os
 import sys

@@ -3,7 +3,8 @@ then ``-opt gdsr/options/train/train_GDSR.json`` (stage 2).
 
 Multi-process: ``torchrun --nproc_per_node=N gdsr/train.py -opt ... --launcher pytorch`` (DDP; gloo on
 CPU, nccl on GPU; ``batch_size`` is per process). ``--auto_resume`` continues from the newest
-``experiments/<name>/training_states/<iter>.state``. Bad input ends with one line on stderr.
+``experiments/<name>/training_states/<iter>.state``; Ctrl-C (or SIGTERM) saves a resumable state at the end
+of the current iteration. Bad input ends with one line on stderr.
 """
 import os
 import sys

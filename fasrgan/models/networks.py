@@ -1,5 +1,4 @@
 """Build and initialise the networks named in the options; load pretrained weights strictly."""
-import torch
 from torch import nn
 
 from common.io import load_checkpoint

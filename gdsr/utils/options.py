@@ -7,7 +7,7 @@ relative to ``path.root`` (default: the current folder).
 import json
 import os
 
-from common.options import (REQUIRED, Bool, Entries, Int, List, Num, OptionError, Section, Str, fail, read_json,
+from common.options import (REQUIRED, Bool, Entries, Int, List, Num, OptionError, Str, fail, read_json,
                             strip_comments)
 from common.options import check as check_schema
 

@@ -103,8 +103,6 @@ def test_load_matching_names_file_and_keys():
 
 def _tiny_run(package, root, name, niter):
     """An option file for a tiny run of ``package`` saving every iteration; returns (path, final weights file)."""
-    import json
-
     exp = os.path.join(root, "experiments", name)
     if package == "gdsr":
         from tests.gdsr.conftest import train_opt, write_opt
