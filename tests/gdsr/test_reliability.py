@@ -110,3 +110,32 @@ def test_wrong_architecture_checkpoint_names_file_and_keys(data, capsys):
                  "unexpected keys")
     assert "m_body." in err or "." in err.split("unexpected keys")[1]
     assert not (data / "experiments" / "w").exists()
+
+
+def test_sigint_to_a_training_process(data):
+    """Ctrl-C from outside: one line with the resume command, exit 130, the state of the last iteration."""
+    import subprocess
+    import sys
+    import time
+
+    from common.experiment import latest_state
+    from tests.gdsr.conftest import REPO
+
+    opt = write_opt(data / "o.json", train_opt(data, "sig", "DualSR_pretrain", niter=10000, train={"val_freq": 10000},
+                                                logger={"print_freq": 1, "save_checkpoint_freq": 2}))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=REPO)
+    p = subprocess.Popen([sys.executable, os.path.join(REPO, "gdsr", "train.py"), "-opt", opt], cwd=str(data), env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    states = str(data / "experiments" / "sig" / "training_states")
+    t0 = time.time()
+    while p.poll() is None and not latest_state(states) and time.time() - t0 < 120:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert err.strip().splitlines() == [f"gdsr/train.py: interrupted; resume with: python gdsr/train.py -opt {opt} "
+                                        "--auto_resume"]
+    it = int(os.path.basename(latest_state(states)).split(".")[0])
+    assert (data / "experiments" / "sig" / "models" / f"{it}_G.pth").is_file()
+    log = "".join(open(f).read() for f in glob.glob(str(data / "experiments" / "sig" / "log" / "train_*.log")))
+    assert f"iter:{it:8,d}," in log and f"iter:{it + 1:8,d}," not in log     # stopped after the saved iteration
