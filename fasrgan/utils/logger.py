@@ -1,38 +1,19 @@
 """Text log (file + console), JSON-lines loss/validation logs, and their PNG plots."""
 import json
-import logging
 import os
-import sys
 
+from common import run_logger
 from common.curves import plot_panels
 from common.io import atomic_write
 
 
 def get_logger(log_file=None, rank=0, name="fasrgan"):
-    """Console (rank 0) and file logger; re-calling replaces the handlers."""
-    logger = logging.getLogger(name)
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
-    logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
-    logger.propagate = False
-    fmt = logging.Formatter("%(asctime)s %(levelname)s: %(message)s", "%y-%m-%d %H:%M:%S")
-    if rank == 0:
-        sh = logging.StreamHandler(sys.stdout)
-        sh.setFormatter(fmt)
-        logger.addHandler(sh)
-        if log_file:
-            fh = logging.FileHandler(log_file)
-            fh.setFormatter(fmt)
-            logger.addHandler(fh)
-    return logger
+    """Console (rank 0) and file logger (common.run_logger); re-calling replaces the handlers."""
+    return run_logger.get_logger(name, log_file, rank)
 
 
 def close_logger(name="fasrgan"):
-    logger = logging.getLogger(name)
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
+    run_logger.close_logger(name)
 
 
 def append_jsonl(path, record):

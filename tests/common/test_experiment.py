@@ -180,3 +180,18 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(package, tmp_path):
     left = [os.path.join(d, f) for d, _, files in os.walk(os.path.join(root, "experiments"))
             for f in files if f.startswith(".")]
     assert not left, left
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_log_file_on_a_full_disk_raises_instead_of_printing_a_traceback():
+    import errno
+
+    from common.run_logger import close_logger, get_logger
+
+    log = get_logger("full_disk_test", "/dev/full")
+    try:
+        with pytest.raises(OSError) as info:
+            log.info("x")
+        assert info.value.errno == errno.ENOSPC
+    finally:
+        close_logger("full_disk_test")
