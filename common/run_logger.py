@@ -28,7 +28,10 @@ def close_logger(name):
     logger = logging.getLogger(name)
     for h in list(logger.handlers):
         logger.removeHandler(h)
-        h.close()
+        try:
+            h.close()
+        except OSError:     # a file on a full disk: its error was raised (and reported) when it was written
+            pass
 
 
 def get_logger(name, log_file=None, rank=0):
