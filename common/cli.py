@@ -45,8 +45,8 @@ _OS_HINTS = {
 
 def one_line(exc):
     """The message of ``exc`` as one line; an OSError names its file and its reason."""
-    if isinstance(exc, OSError) and not isinstance(exc, (UsageError, DataError)):
-        reason = _OS_HINTS.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno is not None:     # FileNotFoundError("msg") has its own text
+        reason = _OS_HINTS.get(exc.errno) or exc.strerror or type(exc).__name__
         name = exc.filename if exc.filename is not None else None
         return f"{name}: {reason}" if name else reason
     if isinstance(exc, RuntimeError) and "enforce fail" in str(exc) and "PytorchStreamWriter" in str(exc):

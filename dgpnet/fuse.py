@@ -15,10 +15,11 @@ import argparse  # noqa: E402
 
 import torch  # noqa: E402
 
+from common.cli import run_cli  # noqa: E402
+
 from common.io import save_checkpoint  # noqa: E402
 from dgpnet.archs import fuse  # noqa: E402
 from dgpnet.models.net_utils import load_weights  # noqa: E402
-from dgpnet.utils.misc import run_cli  # noqa: E402
 from dgpnet.utils.options import load_json, parse_options  # noqa: E402
 
 
@@ -57,7 +58,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    return run_cli(main, "fuse.py", argv)
+    return run_cli(main, argv, prog="dgpnet/fuse.py")
 
 
 if __name__ == "__main__":

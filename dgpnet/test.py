@@ -12,14 +12,16 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
+from common.cli import UsageError, run_cli  # noqa: E402
 from common.evaluate import convention  # noqa: E402
+from common.experiment import archive, timestamp  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
-from common.precision import autocast, check, cpu_capability  # noqa: E402
+from common.precision import PrecisionError, autocast, check, cpu_capability  # noqa: E402
 from dgpnet.archs import fuse  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
 from dgpnet.models.net_utils import load_weights, tensor2img  # noqa: E402
-from dgpnet.utils.misc import get_logger, mkdir_and_rename, run_cli, timestamp  # noqa: E402
+from dgpnet.utils.misc import get_logger  # noqa: E402
 from dgpnet.utils.options import OptionError, parse_options  # noqa: E402
 from dgpnet.utils.tiling import run  # noqa: E402
 
@@ -52,8 +54,11 @@ def main(argv=None):
 
     name = opt["name"]
     root = os.path.abspath(opt["path"]["results_root"] or os.path.join("results", name))
-    mkdir_and_rename(root)
+    archived = archive(root) if os.path.exists(root) else None
+    os.makedirs(root)
     log = get_logger(os.path.join(root, f"test_{name}_{timestamp()}.log"))
+    if archived:
+        log.info(f"Path already exists. Renamed it to {archived}")
     log.info(f"weights {os.path.abspath(weights)} ({'fused export' if was_fused else 'fused for testing'}); "
              f"{sum(p.numel() for p in net.parameters())} parameters")
     log.info(f"precision {precision} on {device}; CPU {cpu_capability()}")
@@ -87,8 +92,15 @@ def main(argv=None):
     return 0
 
 
+def _main(argv):
+    try:
+        return main(argv)
+    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
+        raise UsageError(str(exc)) from None
+
+
 def cli(argv=None):
-    return run_cli(main, "test.py", argv)
+    return run_cli(_main, argv, prog="dgpnet/test.py")
 
 
 if __name__ == "__main__":

@@ -18,19 +18,19 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from common.io import CheckpointError, ImageError, atomic_write, imwrite  # noqa: E402
+from common.cli import DataError, UsageError, run_cli  # noqa: E402
+from common.experiment import archive, timestamp  # noqa: E402
+from common.io import atomic_write, imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
 from common.niqe import calculate_niqe  # noqa: E402
-from common.precision import check as check_precision, cpu_capability  # noqa: E402
+from common.precision import PrecisionError, check as check_precision, cpu_capability  # noqa: E402
 from fasrgan.api import BUNDLED_E, upscale  # noqa: E402
 from fasrgan.archs import FsGenerator  # noqa: E402
 from fasrgan.data import PairedDataset  # noqa: E402
 from fasrgan.models.networks import define_E, define_G, load_network  # noqa: E402
 from fasrgan.utils.logger import close_logger, get_logger  # noqa: E402
-from fasrgan.utils.misc import mkdir_and_rename, pick_device, timestamp  # noqa: E402
+from fasrgan.utils.misc import pick_device  # noqa: E402
 from fasrgan.utils.options import OptionError, parse  # noqa: E402
-
-USER_ERRORS = (OptionError, FileNotFoundError, ValueError, ImageError, CheckpointError, KeyError)
 
 
 def build_generator(opt):
@@ -84,8 +84,11 @@ def run(opt_path):
         lpips = LPIPS(p["lpips_alex"], p.get("lpips_linear"), t["lpips_version"]).to(device)
     datasets = [PairedDataset(opt["datasets"][k], scale, "test", key=k) for k in sorted(opt["datasets"])]
     root = os.path.join(p["results_root"], opt["name"])
-    mkdir_and_rename(root)
+    archived = archive(root) if os.path.exists(root) else None
+    os.makedirs(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
+    if archived:
+        logger.info(f"Renamed existing {root} to {archived}")
     logger.info(f"model {opt['model']} x{scale}; G: {p['pretrain_model_G']}; device {device}")
     logger.info(f"precision {precision}; CPU {cpu_capability()}")
     logger.info(f"PSNR/SSIM: Y channel (MATLAB rgb2ycbcr), shave {scale}; NIQE: Y, no shave; "
@@ -121,7 +124,7 @@ def run(opt_path):
     return summary
 
 
-def main(argv=None):
+def _main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-opt", required=True, help="path to the test option JSON file")
     ap.add_argument("--debug", action="store_true", help="full tracebacks")
@@ -130,13 +133,16 @@ def main(argv=None):
         with torch.inference_mode():
             run(args.opt)
         return 0
-    except USER_ERRORS as exc:
-        if args.debug:
-            raise
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"fasrgan/test.py: error: {msg}", file=sys.stderr)
+    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
+        raise UsageError(str(exc)) from None
+    except KeyError as exc:           # an entry missing from a checkpoint
+        raise DataError(f"missing entry {exc}") from None
+    finally:
         close_logger()
-        return 1
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="fasrgan/test.py")
 
 
 if __name__ == "__main__":

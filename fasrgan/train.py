@@ -1,4 +1,8 @@
-"""Train FASRGAN / Fs-SRGAN / the PSNR stage: python fasrgan/train.py -opt fasrgan/options/train/<x>.json"""
+"""Train FASRGAN / Fs-SRGAN / the PSNR stage: python fasrgan/train.py -opt fasrgan/options/train/<x>.json
+
+``--auto_resume`` continues from the newest ``experiments/<name>/training_states/<iter>.state``; Ctrl-C
+(or SIGTERM) saves a resumable state at the end of the current iteration. Bad input ends in one line.
+"""
 import os
 import sys
 
@@ -11,22 +15,22 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from common.io import CheckpointError, ImageError, atomic_write, imwrite, load_checkpoint  # noqa: E402
+from common.cli import DataError, UsageError, run_cli  # noqa: E402
+from common.experiment import prepare, resume_path, timestamp  # noqa: E402
+from common.interrupt import StopRequest  # noqa: E402
+from common.io import CheckpointError, atomic_write, imwrite, load_checkpoint  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
-from common.precision import check as check_precision, cpu_capability  # noqa: E402
+from common.precision import PrecisionError, check as check_precision, cpu_capability  # noqa: E402
+from common.rng_state import seed_all  # noqa: E402
 from fasrgan.data import PairedDataset, build_dataloader, tensor2img  # noqa: E402
 from fasrgan.models import create_model  # noqa: E402
-from fasrgan.utils.logger import (append_jsonl, close_logger, get_logger, plot_curves,  # noqa: E402
-                                  truncate_jsonl)
-from fasrgan.utils.misc import (init_dist, latest_state, mkdir_and_rename, pick_device,  # noqa: E402
-                                set_random_seed, timestamp)
+from fasrgan.utils.logger import append_jsonl, close_logger, get_logger, plot_log, truncate_jsonl  # noqa: E402
+from fasrgan.utils.misc import init_dist, pick_device  # noqa: E402
 from fasrgan.utils.options import OptionError, parse  # noqa: E402
-
-USER_ERRORS = (OptionError, FileNotFoundError, ValueError, ImageError, CheckpointError, KeyError)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-opt", required=True, help="path to the option JSON file")
     p.add_argument("--launcher", choices=["none", "pytorch"], default="none",
                    help="'pytorch' under torchrun (DDP; gloo on CPU, nccl on GPU)")
@@ -66,8 +70,18 @@ def validate(model, loader, it, dirs, opt, logger, best, lpips=None):
                 f"{best['psnr']:.4f} @ {best['iter']} iter\n\t # ssim: {ssim:.4f}"
                 + (f"\n\t # lpips: {record['lpips']:.4f}" if lps else ""))
     append_jsonl(os.path.join(dirs["log"], "val_log.jsonl"), record)
-    plot_curves(os.path.join(dirs["log"], "val_log.jsonl"), os.path.join(dirs["log"], "val_curves.png"),
-                f"{opt['name']}: validation on {name}")
+    plot_log(os.path.join(dirs["log"], "val_log.jsonl"), os.path.join(dirs["log"], "val_curves.png"),
+             f"{opt['name']}: validation on {name}")
+
+
+def save_checkpoint_set(model, it, per_epoch, dirs, opt, best):
+    """Networks first, then the training state that names them (the manifest), then the plot: a crash
+    at any point leaves the newest state consistent with its networks."""
+    names = model.save(it, dirs["models"])
+    model.save_training_state(it // per_epoch, it, os.path.join(dirs["training_states"], f"{it}.state"),
+                              {"best": best}, networks=names)
+    plot_log(os.path.join(dirs["log"], "loss_log.jsonl"), os.path.join(dirs["log"], "loss_curves.png"),
+             f"{opt['name']}: losses")
 
 
 def train(args):
@@ -79,18 +93,14 @@ def train(args):
         opt["train"]["val_freq"] = 8
     rank, world, local = init_dist(args.launcher)
     device = pick_device(opt["gpu_ids"], local)
-    precision = check_precision(opt["precision"], device)   # PrecisionError (a ValueError): one line, exit 1
+    precision = check_precision(opt["precision"], device)
     root = os.path.join(opt["path"]["experiments_root"], opt["name"])
     dirs = {k: os.path.join(root, k) for k in ("models", "training_states", "log", "visualization")}
 
-    resume_path = opt["path"]["resume_state"]
-    if not resume_path and args.auto_resume:
-        resume_path = latest_state(dirs["training_states"])
-    if resume_path and not os.path.isfile(resume_path):
-        raise FileNotFoundError(f"path.resume_state: {resume_path}: no such training state")
-    # inputs first (data, weights files): a bad one stops the run before anything is written
+    resume = resume_path(root, opt["path"]["resume_state"], args.auto_resume)
+    # inputs first (data, weights files): a bad one stops the run before anything is written or renamed
     seed = opt["train"]["manual_seed"]
-    set_random_seed(seed)
+    seed_all(seed)
     train_set = PairedDataset(opt["datasets"]["train"], opt["scale"], "train")
     train_loader = build_dataloader(train_set, opt["datasets"]["train"], rank, world, seed)
     val_loader = None
@@ -104,38 +114,39 @@ def train(args):
         from fasrgan.metrics import LPIPS
 
         lpips = LPIPS(opt["path"]["lpips_alex"], opt["path"]["lpips_linear"]).to(device)
-    set_random_seed(seed + rank)
+    state = load_checkpoint(resume, key=None) if resume else None
+    if state is not None and not (isinstance(state, dict) and "iter" in state):
+        raise CheckpointError(f"{resume}: not a fasrgan training state")
+    seed_all(seed + rank)
 
+    archived = None
     if rank == 0:
-        if not resume_path:
-            mkdir_and_rename(root)
-        for d in dirs.values():
-            os.makedirs(d, exist_ok=True)
-        shutil.copy(args.opt, os.path.join(root, os.path.basename(args.opt)))
+        archived = prepare(root, resume=state is not None)
+        atomic_write(os.path.join(root, os.path.basename(args.opt)), lambda tmp: shutil.copyfile(args.opt, tmp))
     _barrier(world)
     logger = get_logger(os.path.join(dirs["log"], f"train_{opt['name']}_{timestamp()}.log"), rank)
+    if archived:
+        logger.info(f"Renamed existing {root} to {archived}")
     logger.info(f"options: {opt['opt_path']}; model {opt['model']}; device {device}; processes {world}")
     logger.info(f"precision {precision}; CPU {cpu_capability()}")
     logger.info(f"training on {len(train_set)} pairs from {opt['datasets']['train']['dataroot_HR']}")
 
-    start_iter, epoch, best = 0, 0, {}
-    if resume_path:
-        state = load_checkpoint(resume_path, key=None)
-        start_iter, epoch = int(state["iter"]), int(state["epoch"])
-        # the networks saved with that state: <experiment>/models/net_<X>_<iter>.pth
-        model.load_nets(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(resume_path))), "models"),
-                        start_iter)
-        model.resume_training(state)
+    start_iter, best = 0, {}
+    if state is not None:
+        start_iter = int(state["iter"])
+        model.resume_training(state, resume)
         best = dict(state.get("extra", {}).get("best", {}))
-        logger.info(f"Resuming training from epoch: {epoch}, iter: {start_iter}.")
+        logger.info(f"Resuming training from epoch: {int(state['epoch'])}, iter: {start_iter}.")
         if rank == 0:
             for f in ("loss_log.jsonl", "val_log.jsonl"):
                 truncate_jsonl(os.path.join(dirs["log"], f), start_iter)
+    elif args.auto_resume:
+        logger.info(f"--auto_resume: no experiment {root} yet; starting from iteration 0")
 
     t = opt["train"]
     niter, lg = t["niter"], opt["logger"]
     loss_log = os.path.join(dirs["log"], "loss_log.jsonl")
-    sampler = train_loader.sampler if world > 1 else None
+    sampler = train_loader.sampler
     pbar = None
     if rank == 0:
         from tqdm import tqdm
@@ -144,56 +155,62 @@ def train(args):
     it, last_saved = start_iter, None
     # time/iter = waiting for the data loader + the model step, averaged since the last log line
     n_timed, data_time, iter_time = 0, 0.0, 0.0
-    per_epoch = len(train_loader)
-    epoch = start_iter // per_epoch
-    while it < niter:
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        elif train_loader.generator is not None:   # a fresh, reproducible order per epoch (resume-safe)
-            train_loader.generator.manual_seed(seed + 7919 * epoch)
-        t_wait = time.time()
-        for data in train_loader:
-            if it >= niter:
-                break
-            data_time += time.time() - t_wait
-            it += 1
-            if t["lr_update_before_step"]:
-                model.update_learning_rate()
-            model.feed_data(data)
-            losses = model.optimize_parameters(it)
-            if not t["lr_update_before_step"]:
-                model.update_learning_rate()
-            iter_time += time.time() - t_wait
-            n_timed += 1
-            bad = [k for k, v in losses.items() if not math.isfinite(v)]
-            if bad:
-                raise FloatingPointError(f"iter {it}: non-finite loss {', '.join(bad)}")
-            if pbar is not None:
-                pbar.update(1)
-            if rank == 0 and (it % lg["print_freq"] == 0 or it == niter):
-                lrs = model.current_lr()
-                append_jsonl(loss_log, {"iter": it, "epoch": epoch, **{f"lr_{k}": v for k, v in lrs.items()}, **losses})
-                msg = " ".join(f"{k}: {v:.4e}" for k, v in losses.items())
-                logger.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({lrs['G']:.3e})] {msg} "
-                            f"[time/iter: {iter_time / n_timed:.3f}s (data {data_time / n_timed:.3f}s)]")
-                n_timed, data_time, iter_time = 0, 0.0, 0.0
-            if it % lg["save_checkpoint_freq"] == 0 or it == niter:
-                if rank == 0:
-                    model.save(it, dirs["models"])
-                    model.save_training_state(it // per_epoch, it, os.path.join(dirs["training_states"], f"{it}.state"),
-                                              {"best": best})
-                    plot_curves(loss_log, os.path.join(dirs["log"], "loss_curves.png"), f"{opt['name']}: losses")
-                    logger.info(f"Saved models and training state at iter {it}.")
-                last_saved = it
-                _barrier(world)
-            if val_loader is not None and ((t["val_freq"] and it % t["val_freq"] == 0) or it == niter):
-                if rank == 0:
-                    validate(model, val_loader, it, dirs, opt, logger, best, lpips)
-                _barrier(world)
-            t_wait = time.time()   # saving and validation count in neither time
-        epoch += 1
-    if pbar is not None:
-        pbar.close()
+    per_epoch = sampler.batches_per_epoch()
+    epoch, skip = divmod(start_iter, per_epoch)
+    try:
+        with StopRequest() as stop:
+            while it < niter:
+                sampler.set_epoch(epoch, skip)
+                train_loader.generator.manual_seed(seed + rank + 7919 * epoch)   # loader workers' seeds
+                skip = 0
+                t_wait = time.time()
+                for data in train_loader:
+                    if it >= niter:
+                        break
+                    data_time += time.time() - t_wait
+                    it += 1
+                    if t["lr_update_before_step"]:
+                        model.update_learning_rate()
+                    model.feed_data(data)
+                    losses = model.optimize_parameters(it)
+                    if not t["lr_update_before_step"]:
+                        model.update_learning_rate()
+                    iter_time += time.time() - t_wait
+                    n_timed += 1
+                    bad = [k for k, v in losses.items() if not math.isfinite(v)]
+                    if bad:
+                        raise FloatingPointError(f"iter {it}: non-finite loss {', '.join(bad)}")
+                    if pbar is not None:
+                        pbar.update(1)
+                    if rank == 0 and (it % lg["print_freq"] == 0 or it == niter):
+                        lrs = model.current_lr()
+                        append_jsonl(loss_log, {"iter": it, "epoch": epoch, **{f"lr_{k}": v for k, v in lrs.items()},
+                                                **losses})
+                        msg = " ".join(f"{k}: {v:.4e}" for k, v in losses.items())
+                        logger.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({lrs['G']:.3e})] {msg} "
+                                    f"[time/iter: {iter_time / n_timed:.3f}s (data {data_time / n_timed:.3f}s)]")
+                        n_timed, data_time, iter_time = 0, 0.0, 0.0
+                    if it % lg["save_checkpoint_freq"] == 0 or it == niter:
+                        if rank == 0:
+                            save_checkpoint_set(model, it, per_epoch, dirs, opt, best)
+                            logger.info(f"Saved models and training state at iter {it}.")
+                        last_saved = it
+                        _barrier(world)
+                    if val_loader is not None and ((t["val_freq"] and it % t["val_freq"] == 0) or it == niter):
+                        if rank == 0:
+                            validate(model, val_loader, it, dirs, opt, logger, best, lpips)
+                        _barrier(world)
+                    if stop.should_stop(world):
+                        if rank == 0 and last_saved != it:
+                            save_checkpoint_set(model, it, per_epoch, dirs, opt, best)
+                            logger.info(f"Interrupted: saved models and training state at iter {it}.")
+                        _barrier(world)
+                        raise KeyboardInterrupt
+                    t_wait = time.time()   # saving and validation count in neither time
+                epoch += 1
+    finally:
+        if pbar is not None:
+            pbar.close()
     if world > 1:   # every process must hold the same weights after averaged-gradient steps
         for name, net in model.nets.items():
             v = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
@@ -211,24 +228,28 @@ def train(args):
             logger.info(f"Nothing to do: iteration {start_iter} already reaches niter {niter}.")
         logger.info("End of training.")
     close_logger()
-    if world > 1:
-        torch.distributed.destroy_process_group()
     return 0
 
 
-def main(argv=None):
+def _main(argv):
     args = parse_args(argv)
     try:
         return train(args)
-    except USER_ERRORS + (FloatingPointError,) as exc:
-        if args.debug:
-            raise
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if isinstance(exc, KeyError):
-            msg = f"missing entry {msg}"
-        print(f"fasrgan/train.py: error: {msg}", file=sys.stderr)
+    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
+        raise UsageError(str(exc)) from None
+    except KeyError as exc:           # an entry missing from a checkpoint or training state
+        raise DataError(f"missing entry {exc}") from None
+    finally:
         close_logger()
-        return 1
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def main(argv=None):
+    args = list(sys.argv[1:] if argv is None else argv)
+    again = " ".join(a for a in args if a != "--auto_resume")
+    return run_cli(_main, args, prog="fasrgan/train.py",
+                   resume_hint=f"resume with: python fasrgan/train.py {again} --auto_resume")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from common.cli import UsageError, run_cli  # noqa: E402
 from common.evaluate import convention, evaluate_pair  # noqa: E402
+from common.experiment import archive, timestamp  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_niqe  # noqa: E402
 from common.precision import PrecisionError, autocast, check, cpu_capability  # noqa: E402
@@ -24,7 +26,6 @@ from gdsr.api import forward_tiled, to_uint8  # noqa: E402
 from gdsr.data import EvalDataset  # noqa: E402
 from gdsr.models.base_model import build_generator, load_weights  # noqa: E402
 from gdsr.utils.logger import close_logger, get_logger  # noqa: E402
-from gdsr.utils.misc import mkdir_and_rename, one_line, timestamp  # noqa: E402
 from gdsr.utils.options import parse  # noqa: E402
 
 
@@ -66,8 +67,11 @@ def test(args):
     sets = [EvalDataset(d, scale, f"datasets.{k}") for k, d in opt["datasets"].items()]
 
     root = opt["path"]["results_root"]
-    mkdir_and_rename(root)
+    archived = archive(root) if os.path.exists(root) else None
+    os.makedirs(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
+    if archived:
+        logger.info(f"Path already exists. Renamed it to {archived}")
     logger.info(f"gdsr test: {opt['opt_path']}; weights {opt['path']['pretrain_model_G']}; precision {precision}, "
                 f"CPU {cpu_capability()}")
     logger.info(f"Metrics: {convention(crop, rgb=not t['test_y_channel'])}; NIQE on the SR (Y, shave {crop})")
@@ -104,19 +108,18 @@ def test(args):
     return summary
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def _main(argv):
     try:
-        test(args)
+        test(parse_args(argv))
         return 0
-    except PrecisionError as exc:       # a precision this device cannot run: one line, exit code 2
-        print(f"gdsr/test.py: error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:   # bad options, files, images, checkpoints: one line
-        print(f"gdsr/test.py: error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
+        raise UsageError(str(exc)) from None
     finally:
         close_logger()
+
+
+def main(argv=None):
+    return run_cli(_main, argv, prog="gdsr/test.py")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ then ``-opt gdsr/options/train/train_GDSR.json`` (stage 2).
 
 Multi-process: ``torchrun --nproc_per_node=N gdsr/train.py -opt ... --launcher pytorch`` (DDP; gloo on
 CPU, nccl on GPU; ``batch_size`` is per process). ``--auto_resume`` continues from the newest
-``experiments/<name>/training_states/<iter>.state``. Bad input ends with one line on stderr.
+``experiments/<name>/training_states/<iter>.state``; Ctrl-C (or SIGTERM) saves a resumable state at the end
+of the current iteration. Bad input ends with one line on stderr.
 """
 import os
 import sys
@@ -17,18 +18,21 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from common.cli import UsageError, run_cli  # noqa: E402
+from common.curves import plot_curves  # noqa: E402
 from common.evaluate import evaluate_pair  # noqa: E402
-from common.io import atomic_write, imwrite, load_checkpoint  # noqa: E402
+from common.experiment import prepare, resume_path, timestamp  # noqa: E402
+from common.interrupt import StopRequest  # noqa: E402
+from common.io import CheckpointError, atomic_write, imwrite, load_checkpoint  # noqa: E402
 from common.precision import PrecisionError, check, cpu_capability  # noqa: E402
+from common.rng_state import seed_all  # noqa: E402
 from gdsr.data import EvalDataset, TrainDataset, build_train_loader  # noqa: E402
 from gdsr.models import create_model  # noqa: E402
 from gdsr.models.base_model import train_device  # noqa: E402
 from gdsr.utils import dist as gdist  # noqa: E402
 from gdsr.utils.logger import close_logger, format_losses, get_logger  # noqa: E402
-from gdsr.utils.misc import (latest_state, mkdir_and_rename, one_line, set_random_seed, tensor2img,  # noqa: E402
-                             timestamp)
+from gdsr.utils.misc import tensor2img, worker_error  # noqa: E402
 from gdsr.utils.options import OptionError, dump, parse  # noqa: E402
-from gdsr.utils.plot import plot_curves  # noqa: E402
 
 
 def parse_args(argv):
@@ -49,7 +53,7 @@ def _write_text(path, text):
 def _load_state(path):
     state = load_checkpoint(path, key=None)
     if not isinstance(state, dict) or "iter" not in state:
-        raise ValueError(f"{path}: not a gdsr training state")
+        raise CheckpointError(f"{path}: not a gdsr training state")
     return state
 
 
@@ -94,6 +98,20 @@ def write_plots(opt, history):
                     {n: r["ssim"] for n, r in history["val"].items()}, f"{opt['name']}: validation", "SSIM (Y)")
 
 
+def save_checkpoint_set(model, opt, it, history, seed):
+    """Networks first, then the training state that names them (the manifest), then the plots: a crash
+    at any point leaves the newest state consistent with its networks."""
+    model.save(it)
+    model.save_training_state(it, {"history": history, "seed": seed})
+    write_plots(opt, history)
+
+
+def check_inputs(train_set, val_sets):
+    """Read the first image of every set, so a corrupt file stops the run before any folder is touched."""
+    for ds in [train_set] + list(val_sets):
+        ds.load(0)
+
+
 def train(args):
     opt = parse(args.opt, is_train=True, debug=args.debug)
     try:
@@ -103,30 +121,30 @@ def train(args):
     rank, world = gdist.get_dist_info()
     check(opt["precision"], train_device(opt))    # PrecisionError before any data, folder or network
     paths = opt["path"]
+    root = paths["experiments_root"]
 
-    state_path = paths["resume_state"]
-    if args.auto_resume and not state_path:
-        state_path = latest_state(paths["training_states"])
+    state_path = resume_path(root, paths["resume_state"], args.auto_resume)
     state = _load_state(state_path) if state_path else None
     if state is not None:   # the state's own networks are loaded instead of the pretrained ones
         paths["pretrain_model_G"] = paths["pretrain_model_D"] = None
     seed = state["seed"] if state is not None and "seed" in state else opt["train"]["manual_seed"]
     if seed is None:
         seed = gdist.broadcast_object(int(np.random.SeedSequence().entropy % 10000))
-    set_random_seed(seed + rank)
+    seed_all(seed + rank)
     # data, VGG and pretrained weights are checked before anything is written or renamed
     train_set = TrainDataset(opt["datasets"]["train"], opt["scale"])
     val_sets = [EvalDataset(d, opt["scale"], f"datasets.{k}") for k, d in opt["datasets"].items() if k != "train"]
+    check_inputs(train_set, val_sets)
     model = create_model(opt)
 
+    archived = None
     if rank == 0:
-        if state is None:
-            mkdir_and_rename(paths["experiments_root"])
-        for sub in ("models", "training_states", "log", "visualization"):
-            os.makedirs(paths[sub], exist_ok=True)
+        archived = prepare(root, resume=state is not None)
     gdist.barrier()
     ts = timestamp()
     logger = get_logger(os.path.join(paths["log"], f"train_{opt['name']}_{ts}.log"))
+    if archived:
+        logger.info(f"Path already exists. Renamed it to {archived}")
     if rank == 0:
         atomic_write(os.path.join(paths["log"], f"options_{ts}.json"), lambda tmp: _write_text(tmp, dump(opt)))
     logger.info(f"gdsr train: {opt['opt_path']} (model {opt['model']}, x{opt['scale']}, {world} process(es), "
@@ -143,6 +161,8 @@ def train(args):
         start_iter = state["iter"]
         history = state.get("history", history)
         logger.info(f"Resuming training from iter {start_iter} ({state_path})")
+    elif args.auto_resume:
+        logger.info(f"--auto_resume: no experiment {root} yet; starting from iteration 0")
     loader, sampler = build_train_loader(train_set, opt["datasets"]["train"], seed, start_iter)
     print_freq, save_freq = opt["logger"]["print_freq"], opt["logger"]["save_checkpoint_freq"]
     val_freq = opt["train"]["val_freq"]
@@ -151,44 +171,54 @@ def train(args):
     # the bar is for a terminal; logs and captured stderr get the loss lines only
     pbar = tqdm(total=niter, initial=start_iter, unit="it", disable=rank != 0 or not sys.stderr.isatty(),
                 dynamic_ncols=True)
+    current_iter = start_iter
     try:
-        # time/iter: waiting for the loader + the model step, per iteration (validation and saving excluded)
-        window, t_data, t_iter = {}, 0.0, 0.0
-        current_iter = start_iter
-        for current_iter in range(start_iter + 1, niter + 1):
-            t0 = time.perf_counter()
-            batch = next(data_iter)
-            t1 = time.perf_counter()
-            model.feed_data(batch)
-            model.optimize_parameters(current_iter)
-            model.update_learning_rate()
-            t_data, t_iter = t_data + t1 - t0, t_iter + time.perf_counter() - t0
-            log = model.get_current_log()
-            for k, v in log.items():
-                window.setdefault(k, []).append(v)
-            pbar.update(1)
-            if current_iter % print_freq == 0 or current_iter == niter:
-                mean = {k: float(np.mean(v)) for k, v in window.items()}
-                bad = [k for k, v in mean.items() if not math.isfinite(v)]
-                history["loss"].append((current_iter, mean))
-                n = len(window["l_d_real" if "l_d_real" in window else "l_g_pix"])
-                logger.info(format_losses(sampler.epoch_of(current_iter), current_iter, model.current_learning_rates(),
-                                          mean) + f" time/iter: {t_iter / n:.3f}s (data {t_data / n:.3f}s)")
-                if bad:
-                    logger.warning(f"non-finite loss at iter {current_iter}: {', '.join(bad)}")
-                pbar.set_postfix({k: f"{v:.3g}" for k, v in mean.items() if k.startswith("l_g_pix")})
-                window, t_data, t_iter = {}, 0.0, 0.0
-            if val_sets and (current_iter % val_freq == 0 or current_iter == niter):
-                if rank == 0:
-                    validate(model, val_sets, opt, current_iter, history, logger)
-                gdist.barrier()
-            if current_iter % save_freq == 0 or current_iter == niter:
-                if rank == 0:
-                    logger.info(f"Saving models and training state at iter {current_iter}")
-                    model.save(current_iter)
-                    model.save_training_state(current_iter, {"history": history, "seed": seed})
-                    write_plots(opt, history)
-                gdist.barrier()
+        with StopRequest() as stop:
+            # time/iter: waiting for the loader + the model step, per iteration (validation and saving excluded)
+            window, t_data, t_iter = {}, 0.0, 0.0
+            for current_iter in range(start_iter + 1, niter + 1):
+                t0 = time.perf_counter()
+                try:
+                    batch = next(data_iter)
+                except (ValueError, OSError) as exc:
+                    raise worker_error(exc) from None
+                t1 = time.perf_counter()
+                model.feed_data(batch)
+                model.optimize_parameters(current_iter)
+                model.update_learning_rate()
+                t_data, t_iter = t_data + t1 - t0, t_iter + time.perf_counter() - t0
+                log = model.get_current_log()
+                for k, v in log.items():
+                    window.setdefault(k, []).append(v)
+                pbar.update(1)
+                if current_iter % print_freq == 0 or current_iter == niter:
+                    mean = {k: float(np.mean(v)) for k, v in window.items()}
+                    bad = [k for k, v in mean.items() if not math.isfinite(v)]
+                    history["loss"].append((current_iter, mean))
+                    n = len(window["l_d_real" if "l_d_real" in window else "l_g_pix"])
+                    logger.info(format_losses(sampler.epoch_of(current_iter), current_iter,
+                                              model.current_learning_rates(), mean)
+                                + f" time/iter: {t_iter / n:.3f}s (data {t_data / n:.3f}s)")
+                    if bad:
+                        logger.warning(f"non-finite loss at iter {current_iter}: {', '.join(bad)}")
+                    pbar.set_postfix({k: f"{v:.3g}" for k, v in mean.items() if k.startswith("l_g_pix")})
+                    window, t_data, t_iter = {}, 0.0, 0.0
+                if val_sets and (current_iter % val_freq == 0 or current_iter == niter):
+                    if rank == 0:
+                        validate(model, val_sets, opt, current_iter, history, logger)
+                    gdist.barrier()
+                saved = current_iter % save_freq == 0 or current_iter == niter
+                if saved:
+                    if rank == 0:
+                        logger.info(f"Saving models and training state at iter {current_iter}")
+                        save_checkpoint_set(model, opt, current_iter, history, seed)
+                    gdist.barrier()
+                if stop.should_stop(world):
+                    if rank == 0 and not saved:
+                        logger.info(f"Interrupted: saving models and training state at iter {current_iter}")
+                        save_checkpoint_set(model, opt, current_iter, history, seed)
+                    gdist.barrier()
+                    raise KeyboardInterrupt
     finally:
         pbar.close()   # so that an error message starts on its own line
     if rank == 0:
@@ -199,19 +229,22 @@ def train(args):
     return 0
 
 
-def main(argv=None):
+def _main(argv):
     args = parse_args(argv)
     try:
         return train(args)
-    except PrecisionError as exc:       # a precision this device cannot run: one line, exit code 2
-        print(f"gdsr/train.py: error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:   # bad options, files, images, checkpoints: one line
-        print(f"gdsr/train.py: error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
+        raise UsageError(str(exc)) from None
     finally:
         close_logger()
         gdist.cleanup()
+
+
+def main(argv=None):
+    args = list(sys.argv[1:] if argv is None else argv)
+    again = " ".join(a for a in args if a != "--auto_resume")
+    return run_cli(_main, args, prog="gdsr/train.py",
+                   resume_hint=f"resume with: python gdsr/train.py {again} --auto_resume")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ import os
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from common.io import imwrite, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, imwrite, load_checkpoint
 from common.metrics import calculate_psnr, calculate_ssim
 from common.precision import autocast, grad_scaler
+from common.state_match import load_matching
 from dgpnet.losses import build_loss
 from dgpnet.models.net_utils import build_network, fused_eval, load_weights, tensor2img
 from dgpnet.utils.tiling import run
@@ -96,11 +98,13 @@ class DGPNetModel:
 
     # ----------------------------------------------------------------- checkpoints
     def save_network(self, folder, current_iter):
+        """``net_g_<iter>.pth`` and ``net_g_latest.pth``; returns the first one's file name."""
         blob = {"params": self.net_g.state_dict(), "network_g": dict(self.opt["network_g"])}
         if self.net_ema is not None:
             blob["params_ema"] = self.net_ema.state_dict()
         for tag in (str(current_iter), "latest"):
-            save_checkpoint(blob, os.path.join(folder, f"net_g_{tag}.pth"))
+            write_checkpoint(blob, os.path.join(folder, f"net_g_{tag}.pth"))
+        return f"net_g_{current_iter}.pth"
 
     def training_state(self):
         sched = self.scheduler.state_dict()
@@ -111,13 +115,17 @@ class DGPNetModel:
             state["scaler"] = self.scaler.state_dict()
         return state
 
-    def resume(self, state, net_path):
-        from common.io import load_checkpoint
-
-        self.net_g.load_state_dict(load_checkpoint(net_path, key="params"))
+    def resume(self, state, net_path, state_path=None):
+        """The network the state names, its EMA copy, the optimizer, scheduler and loss scale."""
+        if not os.path.isfile(net_path):
+            raise CheckpointError(f"{state_path or net_path}: its network file {net_path} is missing")
+        raw = load_checkpoint(net_path, key=None)
+        if not isinstance(raw, dict) or not isinstance(raw.get("params"), dict):
+            raise CheckpointError(f"{net_path}: no 'params' entry (not a dgpnet training checkpoint)")
+        hint = "check network_g in the options"
+        load_matching(self.net_g, raw["params"], net_path, True, "network_g", hint)
         if self.net_ema is not None:
-            raw = load_checkpoint(net_path, key=None)
-            self.net_ema.load_state_dict(raw.get("params_ema", raw["params"]))
+            load_matching(self.net_ema, raw.get("params_ema", raw["params"]), net_path, True, "network_g", hint)
         self.optimizer.load_state_dict(state["optimizers"][0])
         self.scheduler.load_state_dict(state["schedulers"][0])
         if self.scaler.is_enabled() and "scaler" in state:

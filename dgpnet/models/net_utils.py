@@ -2,6 +2,7 @@
 import torch
 
 from common.io import CheckpointError, load_checkpoint
+from common.state_match import load_matching
 from dgpnet.archs import ARCHS, convert, fuse
 
 __all__ = ["build_network", "load_weights", "is_fused_state", "tensor2img"]
@@ -43,9 +44,9 @@ def load_weights(cfg, path, param_key="auto", strict=True, fused=None):
     elif cfg.get("dgconv"):
         cfg["dgconv"] = not was_fused
     net = build_network(cfg)
-    result = net.load_state_dict(state, strict=strict)
-    if not strict and (result.missing_keys or result.unexpected_keys):
-        print(f"{path}: missing keys {result.missing_keys}, unexpected keys {result.unexpected_keys}")
+    missing, unexpected = load_matching(net, state, path, strict, "network_g", "check network_g in the options")
+    if missing or unexpected:
+        print(f"{path}: missing keys {missing}, unexpected keys {unexpected}")
     return net, was_fused
 
 

@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from common.degradations import bi, modcrop
 from common.io import imread, pair_images, scan_images
+from fasrgan.data.sampler import EpochSampler
 
 CACHE_BYTES = 4 << 30
 
@@ -32,9 +33,9 @@ def img2tensor(img):
 
 
 def tensor2img(t):
-    """float (1x)CHW in [0,1] -> uint8 HxWx3 (clamped, rounded)."""
+    """float (1x)CHW in [0,1] -> uint8 HxWx3: clamped, rounded half up as ``api.upscale`` (test.py) and common/."""
     t = t.detach().squeeze(0).float().clamp_(0, 1).cpu()
-    return (t.numpy().transpose(1, 2, 0) * 255.0).round().astype(np.uint8)
+    return np.floor(t.numpy().transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8)
 
 
 class PairedDataset(Dataset):
@@ -115,19 +116,16 @@ def _seed_worker(worker_id):
 
 
 def build_dataloader(dataset, opt, rank=0, world=1, seed=0, train=True):
-    """Training: shuffled, drop_last, sharded over ``world`` processes; otherwise batch 1 in order."""
+    """Training: :class:`EpochSampler` batches (shuffled, sharded over ``world`` processes, drop_last);
+    otherwise batch 1 in order."""
     if not train:
         return DataLoader(dataset, batch_size=1, shuffle=False, num_workers=0)
-    sampler = None
-    if world > 1:
-        sampler = torch.utils.data.distributed.DistributedSampler(dataset, world, rank, shuffle=True, seed=seed,
-                                                                  drop_last=True)
-    bs = int(opt.get("batch_size") or 1)
+    bs = opt["batch_size"]
     if len(dataset) // world < bs:
         raise ValueError(f"datasets.train: {len(dataset)} images cannot fill a batch of {bs} "
                          f"on {world} process(es); lower batch_size or add images")
+    sampler = EpochSampler(len(dataset), bs, world, rank, seed, opt["use_shuffle"])
     g = torch.Generator()
     g.manual_seed(seed + rank)
-    return DataLoader(dataset, batch_size=bs, shuffle=sampler is None and opt.get("use_shuffle", True),
-                      sampler=sampler, num_workers=int(opt.get("n_workers") or 0), drop_last=True,
+    return DataLoader(dataset, batch_size=bs, sampler=sampler, num_workers=opt["n_workers"], drop_last=True,
                       worker_init_fn=_seed_worker, generator=g, persistent_workers=False)

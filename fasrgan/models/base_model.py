@@ -1,16 +1,16 @@
-"""What every training procedure shares: networks by name, optimizers, schedulers, gradient
-averaging across processes, mixed precision (``precision`` option, common.precision), checkpoints and
-resume."""
+"""What every training procedure shares: networks by name, DDP wrapping under torchrun, optimizers,
+schedulers, mixed precision (``precision`` option, common.precision), checkpoints and resume."""
 import os
-import random
 
-import numpy as np
 import torch
-import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
-from common.io import load_checkpoint, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, load_checkpoint
+from common.rng_state import get_state as get_rng_state, set_state as set_rng_state
+from common.state_match import load_matching
 from common.precision import autocast, grad_scaler
-from fasrgan.models.networks import broadcast_params, network_state
+from fasrgan.models.networks import network_state
 
 
 class BaseModel:
@@ -18,21 +18,29 @@ class BaseModel:
     implement ``optimize_parameters(step)`` returning a dict of logged floats.
 
     Forward passes and losses run under ``self.autocast()``; network outputs are cast to float32
-    before the losses, so losses, metrics and optimizer state stay fp32."""
+    before the losses, so losses, metrics and optimizer state stay fp32. Under torchrun a training
+    forward pass goes through ``self.net(name)``, the network wrapped in DistributedDataParallel
+    (gradients averaged in backward); a frozen network's forward uses the bare ``self.nets[name]``,
+    so that DDP only sees the passes whose gradients it reduces."""
 
     def __init__(self, opt, device, rank=0, world=1):
         self.opt, self.device, self.rank, self.world = opt, device, rank, world
         self.is_train = opt["is_train"]
         self.precision = opt.get("precision", "fp32")
-        self.nets, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}
+        self.nets, self.ddp, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}, {}
         self.models_dir = None
 
     # -- set-up helpers -------------------------------------------------------------------
     def _finish_nets(self):
-        for net in self.nets.values():
+        for name, net in self.nets.items():
             net.to(self.device)
-            if self.world > 1:
-                broadcast_params(net)
+            if self.world > 1 and self.is_train:     # DDP starts every process from rank 0's weights
+                ids = [self.device.index] if self.device.type == "cuda" else None
+                self.ddp[name] = DistributedDataParallel(net, device_ids=ids)
+
+    def net(self, name):
+        """Network ``name`` for a training forward pass: DDP-wrapped under torchrun, else the network."""
+        return self.ddp.get(name, self.nets[name])
 
     def _adam(self, name, params, which):
         t = self.opt["train"]
@@ -49,21 +57,11 @@ class BaseModel:
         return autocast(self.precision, self.device)
 
     def _step(self, name, loss):
-        """Backward (loss-scaled for fp16), average gradients over processes (what DDP does),
-        optimizer step (skipped by the scaler when fp16 gradients overflowed)."""
+        """Backward (loss-scaled for fp16; DDP averages the gradients over processes), optimizer step
+        (skipped by the scaler when fp16 gradients overflowed)."""
         opt, scaler = self.optimizers[name], self.scalers[name]
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
-        if self.world > 1:
-            params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
-            flat = torch.cat([p.grad.reshape(-1) for p in params])
-            dist.all_reduce(flat)
-            flat /= self.world
-            i = 0
-            for p in params:
-                n = p.grad.numel()
-                p.grad.copy_(flat[i:i + n].view_as(p.grad))
-                i += n
         scaler.step(opt)
         scaler.update()
 
@@ -100,37 +98,45 @@ class BaseModel:
 
     # -- checkpoints ---------------------------------------------------------------------
     def save(self, it, models_dir):
-        """models/net_<X>_<iter>.pth as {'params': state_dict} (authors' key names inside)."""
+        """models/net_<X>_<iter>.pth as {'params': state_dict} (authors' key names inside); returns
+        {X: file name} for the training state's manifest."""
+        names = {}
         for name, net in self.nets.items():
-            save_checkpoint({"params": network_state(net)}, os.path.join(models_dir, f"net_{name}_{it}.pth"))
+            names[name] = f"net_{name}_{it}.pth"
+            write_checkpoint({"params": network_state(net)}, os.path.join(models_dir, names[name]))
+        return names
 
-    def load_nets(self, models_dir, it):
+    def load_nets(self, models_dir, names, state_path=None):
+        """Load ``names`` ({X: file name in models_dir}); another architecture names the file and the keys."""
         for name, net in self.nets.items():
-            path = os.path.join(models_dir, f"net_{name}_{it}.pth")
-            try:
-                net.load_state_dict(load_checkpoint(path))
-            except RuntimeError as exc:   # the options changed the network since the checkpoint
-                raise ValueError(f"{path}: does not match the network of the options "
-                                 f"({str(exc).splitlines()[0]})") from None
+            if name not in names:
+                raise CheckpointError(f"{state_path}: names no net_{name} (a state of another model?)")
+            path = os.path.join(models_dir, names[name])
+            if not os.path.isfile(path):
+                raise CheckpointError(f"{state_path or path}: its network file {path} is missing")
+            load_matching(net, load_checkpoint(path), path, True, f"net_{name}", "check the networks in the options")
 
-    def save_training_state(self, epoch, it, path, extra=None):
-        py = random.getstate()
-        np_state = np.random.get_state()
+    def save_training_state(self, epoch, it, path, extra=None, networks=None):
+        """The training state, written after the networks it names (``networks``)."""
         state = {
-            "epoch": epoch, "iter": it,
+            "epoch": epoch, "iter": it, "networks": networks or {},
             "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
             "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
             "scalers": {k: s.state_dict() for k, s in self.scalers.items()},   # {} unless fp16 on CUDA
-            "rng": {"torch": torch.get_rng_state(), "python": [py[0], list(py[1]), py[2]],
-                    "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]),
-                              int(np_state[3]), float(np_state[4])]},
+            "rng": get_rng_state(),
             "extra": extra or {},
         }
-        if torch.cuda.is_available():
-            state["rng"]["cuda"] = torch.cuda.get_rng_state_all()
-        save_checkpoint(state, path)
+        write_checkpoint(state, path)
 
-    def resume_training(self, state):
+    def resume_training(self, state, state_path):
+        """Networks named by the state (``<experiment>/models``), optimizers, schedulers, scalers and RNG."""
+        it = int(state["iter"])
+        models = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(state_path))), "models")
+        names = state.get("networks") or {name: f"net_{name}_{it}.pth" for name in self.nets}
+        self.load_nets(models, names, state_path)
+        if set(state["optimizers"]) != set(self.optimizers):
+            raise CheckpointError(f"{state_path}: holds optimizers {', '.join(sorted(state['optimizers']))}, "
+                                  f"this model has {', '.join(sorted(self.optimizers))}")
         for k, o in self.optimizers.items():
             o.load_state_dict(state["optimizers"][k])
         for k, s in self.schedulers.items():
@@ -138,10 +144,4 @@ class BaseModel:
         for k, s in self.scalers.items():
             if s.is_enabled() and state.get("scalers", {}).get(k):
                 s.load_state_dict(state["scalers"][k])
-        rng = state["rng"]
-        torch.set_rng_state(rng["torch"])
-        random.setstate((rng["python"][0], tuple(rng["python"][1]), rng["python"][2]))
-        n = rng["numpy"]
-        np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
-        if "cuda" in rng and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(rng["cuda"])
+        set_rng_state(state["rng"])

@@ -38,23 +38,25 @@ class FASRGANModel(BaseModel):
     def generator(self):
         return self.nets["G"]
 
-    def _D(self, x):
+    @staticmethod
+    def _D(D, x):
         """D's image score and pixel map, as float32 for the losses."""
-        score, pmap = self.nets["D"](x)
+        score, pmap = D(x)
         return score.float(), pmap.float()
 
     def optimize_parameters(self, step):
-        G, D = self.nets["G"], self.nets["D"]
+        D = self.nets["D"]
         log = {}
-        with self.autocast():
-            sr = G(self.lr).float()
-        if step % self.d_ratio == 0 and step > self.d_init:
+        update_g = step % self.d_ratio == 0 and step > self.d_init
+        with torch.set_grad_enabled(update_g), self.autocast():    # no G graph when G is not updated (DDP)
+            sr = self.net("G")(self.lr).float()
+        if update_g:
             self.set_requires_grad(D, False)
-            with self.autocast():
+            with self.autocast():     # frozen D: the bare network, so that D's DDP only sees the D step
                 total = content_terms(self, sr, self.hr, log)
-                fake_score, fake_map = self._D(sr)
+                fake_score, fake_map = self._D(D, sr)
                 with torch.no_grad():
-                    real_score, real_map = self._D(self.hr)
+                    real_score, real_map = self._D(D, self.hr)
                 if self.l_gan_w > 0:
                     l = self.l_gan_w * ragan_g_loss(self.cri_gan, real_score, fake_score)
                     log["l_g_gan"] = l.item()
@@ -71,8 +73,8 @@ class FASRGANModel(BaseModel):
             self._step("G", total)
             self.set_requires_grad(D, True)
         with self.autocast():
-            real_score, real_map = self._D(self.hr)
-            fake_score, fake_map = self._D(sr.detach())
+            real_score, real_map = self._D(self.net("D"), self.hr)
+            fake_score, fake_map = self._D(self.net("D"), sr.detach())
             l_d_real = 0.5 * self.cri_gan(real_score - fake_score.mean(), True)
             l_d_fake = 0.5 * self.cri_gan(fake_score - real_score.mean(), False)
             l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)

@@ -42,11 +42,12 @@ class FsSRGANModel(BaseModel):
         return FsGenerator(self.nets["E"], self.nets["G"])
 
     def optimize_parameters(self, step):
-        E, G, D = self.nets["E"], self.nets["G"], self.nets["D"]
+        E, G, D = self.net("E"), self.net("G"), self.nets["D"]     # frozen D in the G step: the bare network
         log = {}
-        with self.autocast():
+        update_g = step % self.d_ratio == 0 and step > self.d_init
+        with torch.set_grad_enabled(update_g), self.autocast():    # no G graph when G is not updated (DDP)
             sr = G(E(self.lr)).float()
-        if step % self.d_ratio == 0 and step > self.d_init:
+        if update_g:
             self.set_requires_grad(D, False)
             with self.autocast():
                 total = content_terms(self, sr, self.hr, log)
@@ -60,6 +61,7 @@ class FsSRGANModel(BaseModel):
             log["l_g_total"] = total.item()
             self._step("G", total)
             self.set_requires_grad(D, True)
+        D = self.net("D")
         with self.autocast():
             real = D(E(self.hr)).float()
             fake = D(E(sr.detach())).float()

@@ -1,8 +1,8 @@
 """Build and initialise the networks named in the options; load pretrained weights strictly."""
-import torch
 from torch import nn
 
 from common.io import load_checkpoint
+from common.state_match import load_matching
 from fasrgan.archs import FeatureExtractorE, RRDBNet, UNetDiscriminator, VGGDiscriminator, convert_rrdb_keys
 
 
@@ -54,27 +54,12 @@ def define_D(opt, hr_size, in_nc=None):
 
 
 def load_network(net, path, strict=True, rrdb=True):
-    """Load a checkpoint (authors' bare state dict, BasicSR {'params': ...}, modern RRDBNet names)."""
+    """Load a checkpoint (authors' bare state dict, BasicSR {'params': ...}, modern RRDBNet names);
+    another architecture is a CheckpointError naming the file and the first differing keys."""
     state = load_checkpoint(path)
     if rrdb:
         state = convert_rrdb_keys(state)
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    bad = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
-    if bad:
-        k = bad[0]
-        raise ValueError(f"{path}: {k} has shape {tuple(state[k].shape)}, the network expects "
-                         f"{tuple(own[k].shape)} (check nf/nb/in_nc in the options)")
-    if strict and (missing or unexpected):
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
-        raise ValueError(f"{path}: keys do not match the network: " + ", ".join(parts)
-                         + " (check nb/in_nc in the options)")
-    net.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
+    load_matching(net, state, path, strict, "network", "check nf/nb/in_nc in the options")
     return net
 
 
@@ -82,12 +67,3 @@ def network_state(net):
     """CPU state dict with no DataParallel prefix, in the authors' key format."""
     net = net.module if hasattr(net, "module") else net
     return {k: v.detach().cpu() for k, v in net.state_dict().items()}
-
-
-@torch.no_grad()
-def broadcast_params(net):
-    """Make every process start from rank 0's weights."""
-    import torch.distributed as dist
-
-    for t in list(net.parameters()) + list(net.buffers()):
-        dist.broadcast(t.data, 0)

@@ -36,7 +36,8 @@ class SRModel(BaseModel):
 
     def optimize_parameters(self, step):
         with self.autocast():
-            sr = self.generator()(self.lr).float()
+            x = self.net("E")(self.lr) if "E" in self.nets else self.lr
+            sr = self.net("G")(x).float()
             l_pix = self.l_pix_w * self.cri_pix(sr, self.hr)
         self._step("G", l_pix)
         return {"l_pix": l_pix.item()}

@@ -1,13 +1,14 @@
 """What both stages share: the generator, DDP wrapping, checkpoints, training states, schedulers."""
 import os
-import random
 from collections import Counter, OrderedDict
 
-import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from common.io import load_checkpoint, save_checkpoint
+from common.experiment import write_checkpoint
+from common.io import CheckpointError, load_checkpoint
+from common.rng_state import get_state as rng_state, set_state as set_rng
+from common.state_match import load_matching
 from common.precision import autocast, grad_scaler
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.utils.dist import get_dist_info
@@ -28,45 +29,15 @@ def build_generator(opt):
 
 def load_weights(net, path, strict=True, what="G"):
     """Load a checkpoint (ours, the authors' plain state_dict, or BasicSR ``params``) into ``net``;
-    a key or shape mismatch is a ValueError naming the file and the first differing keys."""
+    another architecture is a CheckpointError naming the file and the first differing keys."""
     state = remap_legacy_keys(load_checkpoint(path))
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
-    if shapes:
-        k = shapes[0]
-        raise ValueError(f"{path}: {len(shapes)} tensors of {what} have other shapes, e.g. {k} "
-                         f"{tuple(state[k].shape)} vs {tuple(own[k].shape)} (check network_G)")
-    if strict and (missing or unexpected):
-        raise ValueError(f"{path}: does not fit {what} strictly: {len(missing)} missing "
-                         f"({', '.join(missing[:2])}), {len(unexpected)} unexpected ({', '.join(unexpected[:2])})")
-    net.load_state_dict(state, strict=strict)
-    return missing, unexpected
+    return load_matching(net, state, path, strict, f"network {what}", "check network_G / network_D in the options")
 
 
 def _scheduler_state(s):
     sd = s.state_dict()
     sd["milestones"] = dict(sd["milestones"])      # Counter is not allowed by weights_only loading
     return sd
-
-
-def _numpy_rng():
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss),
-            "cached": float(cached)}
-
-
-def rng_state():
-    return {"python": random.getstate(), "numpy": _numpy_rng(), "torch": torch.get_rng_state()}
-
-
-def set_rng(state):
-    py = state["python"]
-    random.setstate((py[0], tuple(py[1]), py[2]))
-    n = state["numpy"]
-    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
-    torch.set_rng_state(state["torch"])
 
 
 class BaseModel:
@@ -136,23 +107,32 @@ class BaseModel:
         """``models/<label>_G.pth`` (and ``_D``): plain state dicts, the authors' format."""
         for name, net in self.networks().items():
             state = {k: v.detach().cpu() for k, v in self.bare(net).state_dict().items()}
-            save_checkpoint(state, os.path.join(self.opt["path"]["models"], f"{label}_{name}.pth"))
+            write_checkpoint(state, os.path.join(self.opt["path"]["models"], f"{label}_{name}.pth"))
 
     def save_training_state(self, current_iter, extra):
+        """``training_states/<iter>.state``, written after the networks it names (``networks``)."""
         state = {"iter": current_iter, "optimizers": [o.state_dict() for o in self.optimizers],
                  "schedulers": [_scheduler_state(s) for s in self.schedulers], "rng": rng_state(),
-                 "scaler": self.scaler.state_dict(), **extra}
-        save_checkpoint(state, os.path.join(self.opt["path"]["training_states"], f"{current_iter}.state"))
+                 "scaler": self.scaler.state_dict(),
+                 "networks": {name: f"{current_iter}_{name}.pth" for name in self.networks()}, **extra}
+        write_checkpoint(state, os.path.join(self.opt["path"]["training_states"], f"{current_iter}.state"))
 
     def resume_training(self, state, state_path):
-        """Load the networks saved at the state's iteration, the optimizers, schedulers and RNG."""
+        """Load the networks the state names, the optimizers, schedulers and RNG."""
         it = state["iter"]
+        names = state.get("networks") or {name: f"{it}_{name}.pth" for name in self.networks()}
+        models = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(state_path))), "models")
+        if set(names) != set(self.networks()):
+            raise CheckpointError(f"{state_path}: holds networks {', '.join(sorted(names))}, this model has "
+                                  f"{', '.join(sorted(self.networks()))} (a stage-1 state cannot resume stage 2)")
         for name, net in self.networks().items():
-            path = os.path.join(self.opt["path"]["models"], f"{it}_{name}.pth")
+            path = os.path.join(models, names[name])
+            if not os.path.isfile(path):
+                raise CheckpointError(f"{state_path}: its network file {path} is missing")
             load_weights(self.bare(net), path, strict=True, what=name)
         if len(state["optimizers"]) != len(self.optimizers):
-            raise ValueError(f"{state_path}: holds {len(state['optimizers'])} optimizers, this model has "
-                             f"{len(self.optimizers)} (a stage-1 state cannot resume stage 2)")
+            raise CheckpointError(f"{state_path}: holds {len(state['optimizers'])} optimizers, this model has "
+                                  f"{len(self.optimizers)} (a stage-1 state cannot resume stage 2)")
         for o, sd in zip(self.optimizers, state["optimizers"]):
             o.load_state_dict(sd)
         for s, sd in zip(self.schedulers, state["schedulers"]):

@@ -1,37 +1,17 @@
 """Logging: one file per run under experiments/<name>/log (rank 0 only), BasicSR-style lines."""
-import logging
-import sys
-
+from common import run_logger
 from gdsr.utils.dist import get_dist_info
 
 _LOGGER = "gdsr"
 
 
 def get_logger(log_file=None):
-    """The package logger; rank 0 logs INFO to stdout and ``log_file``, other ranks only errors."""
-    logger = logging.getLogger(_LOGGER)
-    logger.propagate = False
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
-    rank, _ = get_dist_info()
-    fmt = logging.Formatter("%(asctime)s %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    stream = logging.StreamHandler(sys.stdout)
-    stream.setFormatter(fmt)
-    logger.addHandler(stream)
-    logger.setLevel(logging.INFO if rank == 0 else logging.ERROR)
-    if log_file and rank == 0:
-        fh = logging.FileHandler(log_file, mode="a")
-        fh.setFormatter(fmt)
-        logger.addHandler(fh)
-    return logger
+    """The package logger (common.run_logger); rank 0 logs INFO to stdout and ``log_file``, other ranks errors."""
+    return run_logger.get_logger(_LOGGER, log_file, get_dist_info()[0])
 
 
 def close_logger():
-    logger = logging.getLogger(_LOGGER)
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
+    run_logger.close_logger(_LOGGER)
 
 
 def format_losses(epoch, current_iter, lrs, log):

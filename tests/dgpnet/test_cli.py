@@ -103,7 +103,8 @@ def test_bad_input_errors(tmp_path, capsys, monkeypatch):
 
     opt = train_options(root)
     opt["train"]["optim_g"] = {"type": "Adam", "lrr": 1e-4}
-    _one_line_error(capsys, train_cli(["-opt", write_json(tmp_path / "k.json", opt)]), "k.json", "train.optim_g.lrr")
+    _one_line_error(capsys, train_cli(["-opt", write_json(tmp_path / "k.json", opt)]), "k.json",
+                    "unknown key 'lrr' in train.optim_g (did you mean 'lr'?)")
 
     opt = train_options(root)
     opt["datasets"]["train"]["dataroot_gt"] = os.path.join(root, "missing_hr")
@@ -131,7 +132,7 @@ def test_entry_script_error_is_one_line_in_a_subprocess(tmp_path):
     p.write_text('{"name": "x", "scale": 2, "datasets": {"train": {}}, "unknown_key": 1}')
     r = subprocess.run([sys.executable, os.path.join(REPO, "dgpnet", "train.py"), "-opt", str(p)], cwd=tmp_path,
                        capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "'unknown_key'" in r.stderr, r.stderr
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "'unknown_key'" in r.stderr, r.stderr
 
 
 def test_torchrun_two_processes_on_cpu(tmp_path):

@@ -11,7 +11,7 @@ def test_comments_and_defaults(tmp_path):
     text = write_json(path, opt)
     with open(text) as f:
         body = f.read().replace('"name": "tiny",', '"name": "tiny",  // the experiment name, "quoted // text"')
-    path.write_text(body.replace('"gt_size": 16', '/* patch */ "gt_size": 16'))
+    path.write_text(body.replace('"gt_size": 16,', '"gt_size": 16,  // patch'))
     o = parse_options(str(path))
     assert o["name"] == "tiny" and o["train"]["optim_g"]["lr"] == 2e-4
     assert o["val"]["metrics"]["psnr"]["crop_border"] == 2 and o["network_g"]["upscale"] == 2
@@ -35,7 +35,7 @@ def test_unknown_key_is_named(tmp_path, where, key):
 def test_invalid_json_names_file_and_line(tmp_path):
     p = tmp_path / "bad.json"
     p.write_text('{\n "name": "x",\n "scale": 4,,\n}')
-    with pytest.raises(OptionError, match=r"bad.json:3:.*invalid JSON"):
+    with pytest.raises(OptionError, match=r"bad.json: invalid JSON at line 3"):
         parse_options(str(p))
 
 
@@ -62,5 +62,5 @@ def test_force_opt_overrides(tmp_path):
     path = write_json(tmp_path / "o.json", train_options(str(tmp_path)))
     o = parse_options(path, overrides=["train:total_iter=7", "train:optim_g:lr=0.001", "name=other"])
     assert o["train"]["total_iter"] == 7 and o["train"]["optim_g"]["lr"] == 0.001 and o["name"] == "other"
-    with pytest.raises(OptionError, match="train.totl"):
+    with pytest.raises(OptionError, match="'totl' in train"):
         parse_options(path, overrides=["train:totl=7"])

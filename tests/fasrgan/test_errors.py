@@ -44,8 +44,9 @@ def test_unknown_key(data, capsys):
     p = os.path.join(tmp, "o.json")
     with open(p, "w") as f:
         f.write('{"name": "x", "datasets": {"train": {"dataroot_HR": "a", "batchsize": 2}}}')
-    _fails(train_script.main, ["-opt", p], capsys, "datasets.train.batchsize", "o.json")
-    _fails(test_script.main, ["-opt", p], capsys, "datasets.train")
+    _fails(train_script.main, ["-opt", p], capsys, "unknown key 'batchsize' in datasets.train", "o.json",
+           "did you mean 'batch_size'")
+    _fails(test_script.main, ["-opt", p], capsys, "unknown key 'train' in datasets")
 
 
 def test_missing_dataset_folder(data, capsys):

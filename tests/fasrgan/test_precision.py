@@ -97,7 +97,7 @@ def test_bf16_without_native_support_exits_with_one_line(env, monkeypatch):
     r = subprocess.run([sys.executable, "fasrgan/train.py", "-opt", opt], cwd=REPO, capture_output=True, text=True,
                        timeout=120)
     err = r.stderr.strip()
-    assert r.returncode == 1, err
+    assert r.returncode == 2, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "bf16" in err and "native" in err, err
     assert not os.path.exists(os.path.join(env["tmp"], "experiments", "no_native_bf16"))   # nothing written

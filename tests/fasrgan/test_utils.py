@@ -1,15 +1,15 @@
 import os
 
 from fasrgan.utils.logger import append_jsonl, read_jsonl, truncate_jsonl
-from fasrgan.utils.misc import latest_state, mkdir_and_rename
+from common.experiment import archive, latest_state
 
 
 def test_existing_experiment_folder_is_archived(tmp_path):
     d = tmp_path / "exp"
     d.mkdir()
     (d / "keep.txt").write_text("old")
-    mkdir_and_rename(str(d))
-    assert d.is_dir() and not os.listdir(d)
+    archive(str(d))
+    assert not d.exists()
     archived = [p for p in os.listdir(tmp_path) if p.startswith("exp_archived_")]
     assert len(archived) == 1 and (tmp_path / archived[0] / "keep.txt").read_text() == "old"
 

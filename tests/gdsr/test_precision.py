@@ -56,7 +56,7 @@ def test_fp32_upscale_is_a_noop():
 
 def test_unknown_precision_names_the_key(data, capsys):
     opt = write_opt(data / "o.json", train_opt(data, "x", "DualSR_pretrain", precision="fp8"))
-    _one_line_error(gdsr_train.main(["-opt", opt]), capsys, 1, "'precision'", "fp8", "fp32")
+    _one_line_error(gdsr_train.main(["-opt", opt]), capsys, 2, "'precision'", "fp8", "fp32")
 
 
 def test_bf16_refused_without_native_support(data, capsys, monkeypatch):

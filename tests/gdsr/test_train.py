@@ -188,7 +188,7 @@ def test_test_script_without_ground_truth(data, capsys):
     sr = imread(data / "results" / "lronly" / "visualization" / "lr" / "rgb_GDSR.png")
     assert sr.shape == (128, 160, 3)
     topt["datasets"]["test_1"]["dataroot_LR"] = None
-    assert gdsr_test.main(["-opt", write_opt(data / "t.json", topt)]) == 1
+    assert gdsr_test.main(["-opt", write_opt(data / "t.json", topt)]) == 2
     assert "needs dataroot_HR, dataroot_LR or both" in capsys.readouterr().err
 
 
