@@ -1,17 +1,18 @@
 """DARSR's correction gain on a fixed DIV2KRK-style set, against its ceiling.
 
-    python -m benchmarks.div2krk [--scale 2] [--images 10] [--arms raw analytic_true analytic darsr]
-                                 [--data_root ../shared/datasets] [--out benchmarks/results] [--threads 1]
+    python -m benchmarks.div2krk [--scale 2] [--images 10] [--skip 0] [--seed 0]
+                                 [--arms raw analytic_true analytic darsr] [--data_root ../shared/datasets]
+                                 [--out benchmarks/results] [--threads 1]
 
 The set: 10 HR images (the first of B100 under ``--data_root`` when it is there, else the bundled Set5
-and the first five of Set14), each centre-cropped to 512x512 at most (an x2 LR of at most 256x256), then
+and the first five of Set14; ``--skip 10 --seed 1`` gives the next ten with other kernels, a check set), each centre-cropped to 512x512 at most (an x2 LR of at most 256x256), then
 blurred with its own random anisotropic kernel and subsampled by ``darsr/make_div2krk.py`` (KernelGAN's
 recipe, seed 0: the same set on every run), true kernels saved. Per image and as a mean: PSNR/SSIM
 (Y, shave = scale) of SRFBN-S on
 
 * ``raw``            the raw LR (no correction);
 * ``analytic_true``  the LR corrected by the closed-form filter of the TRUE kernel (Hussein et al. 2020;
-                     ``darsr.correction_filter``): the ceiling of a kernel-based correction;
+                     ``darsr.correction_filter``, eps ``--eps_true``): the ceiling of a kernel-based correction;
 * ``analytic``       ``darsr --correction analytic``: G and D trained as in KernelGAN, then the
                      closed-form filter of G's kernel (honest: the GT only scores);
 * ``darsr``          ``darsr --preset fast``: the paper's learned correction (DSEM, then G/D/DARM), honest;
@@ -42,16 +43,17 @@ from darsr.make_div2krk import make
 from darsr.options import make_config
 
 ARMS = ("raw", "analytic_true", "analytic", "darsr")
+EPS_TRUE = 1e-3     # a true kernel needs little regularisation (+2.74 dB at 1e-3, +1.88 at 1e-2 on the x2 set)
 CROP = 512
 
 
-def pick_images(data_root, n=10):
-    """The set's HR files: B100's first ``n`` under ``data_root``, else bundled Set5 + Set14."""
+def pick_images(data_root, n=10, skip=0):
+    """The set's HR files: B100's ``n`` after the first ``skip`` under ``data_root``, else bundled Set5 + Set14."""
     b100 = find_set(data_root, "B100") if data_root else None
     if b100:
-        return scan_images(b100)[:n]
+        return scan_images(b100)[skip:skip + n]
     files = scan_images(find_set(BUNDLED_ROOT, "Set5")) + scan_images(find_set(BUNDLED_ROOT, "Set14"))
-    return files[:n]
+    return files[skip:skip + n]
 
 
 def make_set(files, scale, out, seed=0):
@@ -71,7 +73,7 @@ def _score(sr, gt, scale):
     return round(r["psnr"], 3), round(r["ssim"], 4)
 
 
-def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correction_filter.EPS):
+def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correction_filter.EPS, eps_true=EPS_TRUE):
     """One row per image with the PSNR/SSIM of every arm; the mean row last."""
     sr_net = api.load("srfbn_s", scale)
     bicubic_k = bicubic_x2_kernel() if scale == 2 else None
@@ -87,7 +89,7 @@ def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correct
                 row["raw"] = _score(api.upscale(sr_net, lr), gt, scale)
             if "analytic_true" in arms:
                 t0 = time.perf_counter()
-                corrected = correction_filter.correct(lr, k_true, scale, eps=eps)
+                corrected = correction_filter.correct(lr, k_true, scale, eps=eps_true)
                 row["analytic_true"] = _score(api.upscale(sr_net, corrected), gt, scale)
                 row["seconds_analytic_true"] = round(time.perf_counter() - t0, 1)
             for arm, correction in (("analytic", "analytic"), ("darsr", "darm")):
@@ -101,7 +103,7 @@ def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correct
                 k_est = out["kernel"][::-1, ::-1]                    # G's convolution form -> correlation
                 row[f"kernel_err_{arm}"] = round(kernel_error(k_est, k_true), 5)
                 if arm == "darsr":
-                    fixed = correction_filter.correct(lr, correction_filter.centre_kernel(k_est, scale), scale,
+                    fixed = correction_filter.correct(lr, correction_filter.shrink_kernel(k_est, scale), scale,
                                                       eps=eps)
                     row["darsr_kernel_analytic"] = _score(api.upscale(sr_net, fixed), gt, scale)
             rows.append(row)
@@ -145,17 +147,22 @@ def main(argv=None):
     p.add_argument("--data_root", default=None, help="folder holding B100/ (default: bundled Set5 + Set14)")
     p.add_argument("--preset", default="fast")
     p.add_argument("--precision", default="fp32")
-    p.add_argument("--eps", type=float, default=correction_filter.EPS, help="correction filter regularisation")
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N images of the source set")
+    p.add_argument("--seed", type=int, default=0, help="kernels' seed (and DARSR's)")
+    p.add_argument("--eps", type=float, default=correction_filter.EPS, help="filter regularisation, estimated kernels")
+    p.add_argument("--eps_true", type=float, default=EPS_TRUE, help="filter regularisation, the true kernel")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--out", default=os.path.join(BUNDLED_ROOT, os.pardir, "results"))
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    files = pick_images(a.data_root, a.images)
+    files = pick_images(a.data_root, a.images, a.skip)
     t0 = time.perf_counter()
-    rows = run(files, a.scale, a.arms, a.preset, precision=a.precision, eps=a.eps)
+    rows = run(files, a.scale, a.arms, a.preset, a.seed, a.precision, a.eps, a.eps_true)
     md = (f"DIV2KRK-style x{a.scale}, {len(files)} images, SRFBN-S; PSNR/SSIM on Y, shave {a.scale}; "
-          f"preset {a.preset}, precision {a.precision}, eps {a.eps:g}, {torch.get_num_threads()} threads\n\n"
+          f"images {a.skip}-{a.skip + len(files) - 1}, seed {a.seed}; preset {a.preset}, precision {a.precision}, "
+          f"eps {a.eps:g} (true kernel {a.eps_true:g}), shrink {correction_filter.SHRINK:g}; "
+          f"{torch.get_num_threads()} threads\n\n"
           + table(rows, a.scale))
     print(md)
     os.makedirs(a.out, exist_ok=True)

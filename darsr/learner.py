@@ -303,16 +303,16 @@ def _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, d
     s = conf.scale_factor
     learner = Learner(conf, sr_net, None, device)
     t_b = time.perf_counter()
-    for it in tqdm(range(conf.num_iters), desc="G/D (KernelGAN)", disable=not progress, leave=False):
+    for it in tqdm(range(conf.kernelgan_iters), desc="G/D (KernelGAN)", disable=not progress, leave=False):
         learner.kernel_step(sampler.sample(conf.batch_size), it)
     t_c = time.perf_counter()
     kernel = learner.kernel()
-    corrected = correction_filter.correct(lr, correction_filter.centre_kernel(kernel[::-1, ::-1], s), s,
-                                          eps=conf.correction_eps)
+    applied = correction_filter.shrink_kernel(kernel[::-1, ::-1], s, conf.correction_shrink)   # correlation form
+    corrected = correction_filter.correct(lr, applied, s, eps=conf.correction_eps)
     ours = frozen_sr.upscale(sr_net, corrected, tile=conf.tile or None)
     out = {"corrected": corrected, "ours": ours, "kernel": kernel, "srfbns": srfbns, "protocol": conf.protocol,
            "seconds": time.perf_counter() - t0, "seconds_dsem": 0.0, "seconds_sr": t_c - t_b,
-           "dsem_iters": 0, "num_iters": conf.num_iters}
+           "dsem_iters": 0, "num_iters": conf.kernelgan_iters}
     if gt is not None:
         m_ours, m_base = _metrics(ours, gt, s), _metrics(srfbns, gt, s)
         out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])

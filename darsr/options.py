@@ -6,12 +6,12 @@ import sys
 # Iteration counts and batch size of each preset; explicit flags win over the preset.
 # (``input_crop_size`` None: the smallest allowed, 16 x scale.)
 PRESETS = {
-    "paper": dict(num_iters=3000, dsem_iters=3000, batch_size=16, input_crop_size=128, darm_init="kaiming",
-                  normalize_kernel=0),
-    "fast": dict(num_iters=600, dsem_iters=200, batch_size=4, input_crop_size=64, darm_init="identity",
-                 normalize_kernel=1),
-    "tiny": dict(num_iters=4, dsem_iters=3, batch_size=2, input_crop_size=None, darm_init="kaiming",
-                 normalize_kernel=0),
+    "paper": dict(num_iters=3000, dsem_iters=3000, kernelgan_iters=3000, batch_size=16, input_crop_size=128,
+                  darm_init="kaiming", normalize_kernel=0),
+    "fast": dict(num_iters=600, dsem_iters=200, kernelgan_iters=3000, batch_size=4, input_crop_size=64,
+                 darm_init="identity", normalize_kernel=1),
+    "tiny": dict(num_iters=4, dsem_iters=3, kernelgan_iters=4, batch_size=2, input_crop_size=None,
+                 darm_init="kaiming", normalize_kernel=0),
 }
 PRECISIONS = ("fp32", "fp16", "bf16")   # common.precision's names (not imported here: it imports torch)
 
@@ -59,7 +59,11 @@ def build_parser():
                    help="darm: the paper's learned correction (DSEM, then G/D/DARM jointly); analytic (an addition): "
                         "G/D as in KernelGAN, then the closed-form correction filter of G's kernel (Hussein et al. 2020)")
     p.add_argument("--correction_eps", type=float, default=1e-2,
-                   help="regularisation of the analytic correction filter (a fraction of the kernel's peak power)")
+                   help="analytic: regularisation of the correction filter (a fraction of the kernel's peak power)")
+    p.add_argument("--correction_shrink", type=float, default=0.8,
+                   help="analytic: G's kernel is narrowed by this factor before the filter is computed (1: as estimated)")
+    p.add_argument("--kernelgan_iters", type=int, default=3000,
+                   help="analytic: G/D iterations (KernelGAN's 3000; each costs a few ms, no DARM or SRFBN-S)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
@@ -106,6 +110,10 @@ def finalize(conf, explicit=()):
         raise ConfigError("--oracle selects results by PSNR against the ground truth: it needs --gt_dir")
     if conf.correction == "analytic" and conf.oracle:
         raise ConfigError("--oracle selects among DARM's iterations: it cannot be combined with --correction analytic")
+    if not 0 < conf.correction_shrink <= 1:
+        raise ConfigError(f"--correction_shrink must be in (0, 1], got {conf.correction_shrink}")
+    if conf.kernelgan_iters < 1:
+        raise ConfigError(f"--kernelgan_iters must be at least 1, got {conf.kernelgan_iters}")
     if not conf.correction_eps > 0:
         raise ConfigError(f"--correction_eps must be positive, got {conf.correction_eps}")
     conf.protocol = "oracle" if conf.oracle else "honest"

@@ -76,3 +76,16 @@ def test_analytic_cannot_be_oracle_and_needs_a_positive_eps():
         make_config(correction="analytic", oracle=True, gt_dir="x")
     with pytest.raises(ConfigError, match="--correction_eps"):
         make_config(correction="analytic", correction_eps=0.0)
+
+
+def test_shrink_kernel_narrows_the_spread_by_the_factor():
+    k = random_kernel(2, 13, np.random.default_rng(5), noise=0.0)
+    yy, xx = np.mgrid[0:13, 0:13]
+
+    def spread(a):
+        my, mx = (yy * a).sum(), (xx * a).sum()
+        return ((yy - my) ** 2 * a).sum() + ((xx - mx) ** 2 * a).sum()
+    out = cf.shrink_kernel(k, 2, 0.8)
+    assert out.sum() == pytest.approx(1.0)
+    assert spread(out) / spread(k) == pytest.approx(0.64, rel=0.08)     # linear interpolation blurs a little
+    assert np.allclose(cf.shrink_kernel(k, 2, 1.0), cf.centre_kernel(k, 2))
