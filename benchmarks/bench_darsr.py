@@ -1,15 +1,14 @@
 """DARSR benchmark: blind x2 SR on a small DIV2KRK-style set made from bundled images.
 
-    python -m benchmarks.bench_darsr [--images 1] [--preset fast] [--num_iters 60] [--threads 1]
+    python -m benchmarks.bench_darsr [--threads 1] [--darm [--images 1] [--preset fast] [--num_iters 60]]
     python -m benchmarks.bench_darsr --stages [--threads 2]     # seconds per iteration of each stage
 
-The default (1 image, fast preset with 60 iterations, 1 thread) takes about 2-2.5 minutes on 2 cores.
-
-``rows()`` returns one row for DARSR (mean PSNR/SSIM of SRFBN-S on the raw LR vs on DARSR's
-corrected LR, error of the estimated kernel vs the true one, seconds per image, the preset) and
-one row with SRFBN-S's parameters, FLOPs and latency on a 256x256 LR. The set is made with
-darsr/make_div2krk.py's recipe from centre crops of bundled Set5 HR images (seed 0); the protocol
-is the honest one (final iteration, the GT only scores).
+``rows()`` returns the correction row (the first 2 images of ``benchmarks.div2krk``'s bundled set:
+SRFBN-S on the raw LR, after ``--correction analytic`` (honest) and after the closed-form filter of the
+true kernel (the ceiling), with the kernel errors and seconds per image; about 3 minutes on one thread)
+and one row with SRFBN-S's parameters, FLOPs and latency on a 256x256 LR. ``--darm`` adds DARSR's learned
+correction (the fast preset cut to ``--num_iters``) on ``--images`` 256-pixel Set5 crops (seed 0; honest:
+final iteration, the GT only scores).
 """
 import argparse
 import os
@@ -19,8 +18,9 @@ import time
 
 import numpy as np
 import torch
-from scipy.ndimage import center_of_mass, shift
 
+from benchmarks.div2krk import kernel_error, pick_images
+from benchmarks.div2krk import run as div2krk_run
 from benchmarks.progress import bar
 from benchmarks.model_stats import count_flops, count_parameters, measure_latency, median_seconds
 from common.io import imread
@@ -33,21 +33,6 @@ from darsr.networks import DSEM
 from darsr.options import make_config
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "Set5", "HR")
-
-
-def _centred(k, size):
-    """``k`` padded to ``size`` x ``size`` and shifted so its centre of mass is the grid centre."""
-    out = np.zeros((size, size))
-    o = (size - k.shape[0]) // 2
-    out[o:o + k.shape[0], o:o + k.shape[1]] = k
-    c = (size - 1) / 2
-    return shift(out, np.array([c, c]) - center_of_mass(out), order=1, mode="constant")
-
-
-def kernel_error(est, true):
-    """Sum of squared differences after padding to one size and aligning the centres of mass."""
-    size = max(est.shape[0], true.shape[0]) + 4
-    return float(np.sum((_centred(est / est.sum(), size) - _centred(true / true.sum(), size)) ** 2))
 
 
 def darsr_row(images=1, preset="fast", num_iters=None, crop=256, seed=0, **options):
@@ -112,9 +97,30 @@ def stage_times(presets=("fast", "paper"), size=256, repeats=3):
     return out
 
 
-def rows(images=1, preset="fast", num_iters=60, **options):
-    """The benchmark's rows (list of dicts); ``options`` are darsr option overrides."""
-    return [darsr_row(images, preset, num_iters, **options), srfbn_row()]
+def correction_row(images=2):
+    """Raw vs corrected vs ceiling on the first ``images`` of the bundled DIV2KRK-style set
+    (``benchmarks.div2krk``): SRFBN-S on the raw LR, after ``--correction analytic`` (honest: KernelGAN's
+    kernel, closed-form filter) and after the closed-form filter of the true kernel (the ceiling)."""
+    files = pick_images(None, images)
+    rows = div2krk_run(files, 2, ("raw", "analytic", "analytic_true"))
+    m = rows[-1]
+    return {"model": "DARSR --correction analytic (+ SRFBN-S)",
+            "set": f"DIV2KRK-style x2 (benchmarks.div2krk), first {len(files)} bundled images",
+            "protocol": "honest", "psnr_ssim_raw": m["raw"], "psnr_ssim_corrected": m["analytic"],
+            "psnr_ssim_true_kernel_ceiling": m["analytic_true"],
+            "gain_db": round(m["analytic"][0] - m["raw"][0], 2),
+            "ceiling_gain_db": round(m["analytic_true"][0] - m["raw"][0], 2),
+            "kernel_err": m["kernel_err_analytic"], "kernel_err_bicubic": m["kernel_err_bicubic"],
+            "sec_per_image": m["seconds_analytic"], "threads": torch.get_num_threads()}
+
+
+def rows(images=1, preset="fast", num_iters=60, darm=False, **options):
+    """The benchmark's rows (list of dicts); ``options`` are darsr option overrides. ``darm``: also the
+    learned correction (the fast preset cut to ``num_iters``) on ``images`` Set5 crops."""
+    out = [correction_row()]
+    if darm:
+        out.append(darsr_row(images, preset, num_iters, **options))
+    return out + [srfbn_row()]
 
 
 def main(argv=None):
@@ -122,6 +128,8 @@ def main(argv=None):
     p.add_argument("--images", type=int, default=1)
     p.add_argument("--preset", default="fast")
     p.add_argument("--num_iters", type=int, default=60, help="SR iterations (0: the preset's); 60 fits ~3 min")
+    p.add_argument("--darm", action="store_true",
+                   help="also run DARSR's learned correction (DARM) on --images Set5 crops (--num_iters iterations)")
     p.add_argument("--stages", action="store_true",
                    help="only time each stage (DSEM, joint, inference) for the fast and paper presets")
     p.add_argument("--threads", type=int, default=1,
@@ -130,7 +138,7 @@ def main(argv=None):
     if a.threads:
         torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
-    for row in (stage_times() if a.stages else rows(a.images, a.preset, a.num_iters or None)):
+    for row in (stage_times() if a.stages else rows(a.images, a.preset, a.num_iters or None, a.darm)):
         width = max(len(k) for k in row)
         print("-" * 72)
         for k, v in row.items():

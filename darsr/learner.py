@@ -333,11 +333,14 @@ def estimate_seconds(lr, conf):
         learner = Learner(conf, frozen_sr.load(conf.scale_factor, device=device), frozen, device)
         seconds = []
         for fn in (lambda: dsem_step(dsem, opt, sampler.sample(conf.batch_size), conf.precision, device),
-                   lambda: learner.step(sampler.sample(conf.batch_size), 0)):
+                   lambda: learner.step(sampler.sample(conf.batch_size), 0),
+                   lambda: learner.kernel_step(sampler.sample(conf.batch_size), 0)):
             fn()
             t0 = time.perf_counter()
             fn()
             seconds.append(time.perf_counter() - t0)
+    if conf.correction == "analytic":
+        return conf.kernelgan_iters * seconds[2]
     runs = conf.restarts if conf.oracle else 1
     return conf.dsem_iters * seconds[0] + conf.num_iters * runs * seconds[1]
 

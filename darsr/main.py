@@ -146,14 +146,19 @@ def _run_folder(conf, files, rows, log, label, tag):
     s = conf.scale_factor
     log("*" * 60)
     log(f"DARSR {datetime.datetime.now().isoformat(timespec='seconds')}  protocol: {label}")
-    log(f"x{s}  preset {conf.preset}: DSEM {conf.dsem_iters} it, SR {conf.num_iters} it, batch {conf.batch_size}, "
-        f"crop {conf.input_crop_size}, device {conf.device}, seed {conf.seed}")
+    if conf.correction == "analytic":
+        log(f"x{s}  correction analytic: KernelGAN {conf.kernelgan_iters} it, batch {conf.batch_size}, crop "
+            f"{conf.input_crop_size}, kernel x {conf.correction_shrink:g}, eps {conf.correction_eps:g}, "
+            f"device {conf.device}, seed {conf.seed}")
+    else:
+        log(f"x{s}  preset {conf.preset}: DSEM {conf.dsem_iters} it, SR {conf.num_iters} it, batch {conf.batch_size}, "
+            f"crop {conf.input_crop_size}, device {conf.device}, seed {conf.seed}")
     log(f"precision {conf.precision}, CPU {cpu_capability()}")
     try:
         minutes = estimate_seconds(imread(files[0]), conf) / 60
         log(f"estimated time per image like {os.path.basename(files[0])}: {minutes:.1f} min on {conf.device} "
-            f"(one timed DSEM and one timed joint iteration)")
-        if conf.preset == "paper" and pick_device(conf.device) == "cpu":
+            f"(iterations timed once each)")
+        if conf.preset == "paper" and conf.correction == "darm" and pick_device(conf.device) == "cpu":
             log("the paper preset takes hours per image on a CPU; --preset fast takes minutes")
     except (ValueError, MemoryError, RuntimeError):
         pass                                    # the image loop below reports a bad first image

@@ -32,7 +32,7 @@ def test_cli(tmp_path, capsys):
 
 
 def test_bench_kernel_error():
-    from benchmarks.bench_darsr import kernel_error
+    from benchmarks.div2krk import kernel_error
 
     k = random_kernel(2, 13, np.random.default_rng(2))
     assert kernel_error(k, k) < 1e-12
