@@ -92,11 +92,14 @@ def correction_spectrum(kernel, scale, shape, eps=EPS, radius=None):
     return q_hat / (power + eps * power.max())
 
 
-def centre_kernel(kernel, scale):
-    """``kernel`` (correlation form) shifted so its centre of mass sits where ``make_div2krk`` puts a true
-    kernel's, i.e. on the bicubic sampling centre; an estimated kernel's position is arbitrary to the GAN."""
+def centre_kernel(kernel, scale, pad=True):
+    """``kernel`` (correlation form) padded by ``scale`` on every side (``pad``) and shifted so its centre of
+    mass sits where ``make_div2krk`` puts a true kernel's, i.e. on the bicubic sampling centre; an estimated
+    kernel's position is arbitrary to the GAN."""
     kernel = np.clip(np.asarray(kernel, np.float64), 0, None)
     kernel = kernel / kernel.sum()
+    if pad:
+        kernel = np.pad(kernel, scale)                # room for the shift (G's 13x13 is tight at x4)
     size = kernel.shape[0]
     mu = size // 2 + 0.5 * (scale - size % 2)
     out = np.clip(shift(kernel, mu - np.array(center_of_mass(kernel)), order=1, mode="constant"), 0, None)
@@ -116,7 +119,7 @@ def shrink_kernel(kernel, scale, factor=SHRINK):
     c = np.full(2, size // 2 + 0.5 * (scale - size % 2))
     m = np.eye(2) / factor                          # output coordinate -> input coordinate
     out = np.clip(affine_transform(k, m, offset=c - m @ c, order=1), 0, None)
-    return centre_kernel(out, scale)
+    return centre_kernel(out, scale, pad=False)
 
 
 def correct(lr, kernel, scale, eps=EPS, pad=None):

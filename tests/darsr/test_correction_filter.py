@@ -54,10 +54,10 @@ def test_hr_filter_reads_a_kernel_back():
 def test_centre_kernel_moves_the_mass_to_the_sampling_centre():
     k = np.zeros((13, 13))
     k[3, 4] = 1.0
-    out = cf.centre_kernel(k, 2)
-    yy, xx = np.mgrid[0:13, 0:13]
-    assert out.sum() == pytest.approx(1.0)
-    assert (yy * out).sum() == pytest.approx(6.5) and (xx * out).sum() == pytest.approx(6.5)
+    out = cf.centre_kernel(k, 2)                    # padded by 2: 17x17, centre 8 + 0.5
+    yy, xx = np.mgrid[0:17, 0:17]
+    assert out.shape == (17, 17) and out.sum() == pytest.approx(1.0)
+    assert (yy * out).sum() == pytest.approx(8.5) and (xx * out).sum() == pytest.approx(8.5)
 
 
 def test_analytic_correction_runs_and_reports(lr_gt_dirs):
@@ -80,12 +80,13 @@ def test_analytic_cannot_be_oracle_and_needs_a_positive_eps():
 
 def test_shrink_kernel_narrows_the_spread_by_the_factor():
     k = random_kernel(2, 13, np.random.default_rng(5), noise=0.0)
-    yy, xx = np.mgrid[0:13, 0:13]
 
     def spread(a):
+        yy, xx = np.mgrid[0:a.shape[0], 0:a.shape[1]]
         my, mx = (yy * a).sum(), (xx * a).sum()
         return ((yy - my) ** 2 * a).sum() + ((xx - mx) ** 2 * a).sum()
     out = cf.shrink_kernel(k, 2, 0.8)
     assert out.sum() == pytest.approx(1.0)
     assert spread(out) / spread(k) == pytest.approx(0.64, rel=0.08)     # linear interpolation blurs a little
     assert np.allclose(cf.shrink_kernel(k, 2, 1.0), cf.centre_kernel(k, 2))
+    assert cf.shrink_kernel(k, 2, 0.8).shape == (17, 17)
