@@ -26,8 +26,8 @@ from common.imresize import imresize
 __all__ = ["EPS", "SHRINK", "kernel_degradation", "bicubic_degradation", "hr_filter", "correction_spectrum",
            "centre_kernel", "shrink_kernel", "correct"]
 
-EPS = 1e-2
-SHRINK = 0.8
+EPS = 3e-3
+SHRINK = 0.7
 
 
 def kernel_degradation(kernel, scale):

@@ -58,9 +58,9 @@ def build_parser():
     p.add_argument("--correction", choices=("darm", "analytic"), default="darm",
                    help="darm: the paper's learned correction (DSEM, then G/D/DARM jointly); analytic (an addition): "
                         "G/D as in KernelGAN, then the closed-form correction filter of G's kernel (Hussein et al. 2020)")
-    p.add_argument("--correction_eps", type=float, default=1e-2,
+    p.add_argument("--correction_eps", type=float, default=3e-3,
                    help="analytic: regularisation of the correction filter (a fraction of the kernel's peak power)")
-    p.add_argument("--correction_shrink", type=float, default=0.8,
+    p.add_argument("--correction_shrink", type=float, default=0.7,
                    help="analytic: G's kernel is narrowed by this factor before the filter is computed (1: as estimated)")
     p.add_argument("--kernelgan_iters", type=int, default=3000,
                    help="analytic: G/D iterations (KernelGAN's 3000; each costs a few ms, no DARM or SRFBN-S)")
