@@ -21,7 +21,7 @@ import signal
 import sys
 
 __all__ = ["UsageError", "DataError", "EXIT_OK", "EXIT_DATA", "EXIT_USAGE", "EXIT_INTERRUPT",
-           "one_line", "raise_on_sigterm", "run_cli"]
+           "one_line", "raise_on_sigterm", "auto_resume_hint", "run_cli"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
@@ -65,6 +65,12 @@ def raise_on_sigterm():
         signal.signal(signal.SIGTERM, _sigterm)
     except ValueError:      # not the main thread
         pass
+
+
+def auto_resume_hint(prog, args):
+    """'resume with: python <prog> <args> --auto_resume' (BasicSR's resume flag, given once)."""
+    again = " ".join(a for a in args if a != "--auto_resume")
+    return f"resume with: python {prog} {again} --auto_resume"
 
 
 def _debug(argv):

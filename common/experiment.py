@@ -14,10 +14,10 @@ import os
 import re
 import time
 
-from common.cli import DataError, UsageError
+from common.cli import UsageError
 from common.io import save_checkpoint
 
-__all__ = ["SUBDIRS", "timestamp", "archive", "latest_state", "resume_path", "prepare", "remove_stale_temp",
+__all__ = ["SUBDIRS", "timestamp", "archive", "fresh_folder", "latest_state", "resume_path", "prepare", "remove_stale_temp",
            "write_checkpoint"]
 
 SUBDIRS = ("models", "training_states", "log", "visualization")
@@ -36,6 +36,13 @@ def archive(path):
         n += 1
     os.rename(path, new)
     return new
+
+
+def fresh_folder(path):
+    """Create ``path`` empty, archiving what was there (see ``archive``); returns the archive's path or None."""
+    archived = archive(path) if os.path.exists(path) else None
+    os.makedirs(path)
+    return archived
 
 
 def latest_state(folder):
@@ -80,11 +87,6 @@ def prepare(root, resume, subdirs=SUBDIRS):
 
 
 def write_checkpoint(obj, path):
-    """``common.io.save_checkpoint``; torch's writer failing (a full disk: "enforce fail ... file write failed")
-    is a DataError naming ``path``."""
-    try:
-        save_checkpoint(obj, path)
-    except RuntimeError as exc:
-        if "PytorchStreamWriter" not in str(exc) and "enforce fail" not in str(exc):
-            raise
-        raise DataError(f"{path}: writing the checkpoint failed (full disk?)") from None
+    """``common.io.save_checkpoint``: atomic; torch's writer failing (a full disk) is an OSError naming ``path``."""
+    save_checkpoint(obj, path)
+

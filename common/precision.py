@@ -15,6 +15,8 @@ import os
 
 import torch
 
+from common.cli import UsageError
+
 __all__ = ["PrecisionError", "PRECISIONS", "normalise", "cpu_capability", "native_bf16", "check", "autocast",
            "grad_scaler"]
 
@@ -24,8 +26,9 @@ _ALIASES = {"fp32": "fp32", "single": "fp32", "float32": "fp32", "fp16": "fp16",
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 
 
-class PrecisionError(ValueError):
-    """A precision that this device cannot run (or an unknown name); the message is one line."""
+class PrecisionError(UsageError):
+    """A precision that this device cannot run (or an unknown name): a bad option value (exit code 2 under
+    ``common.cli.run_cli``); the message is one line."""
 
 
 def normalise(name):

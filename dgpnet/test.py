@@ -12,9 +12,9 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from common.cli import UsageError, run_cli  # noqa: E402
+from common.cli import run_cli  # noqa: E402
 from common.evaluate import convention  # noqa: E402
-from common.experiment import archive, timestamp  # noqa: E402
+from common.experiment import fresh_folder, timestamp  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
 from common.precision import PrecisionError, autocast, check, cpu_capability  # noqa: E402
@@ -54,8 +54,7 @@ def main(argv=None):
 
     name = opt["name"]
     root = os.path.abspath(opt["path"]["results_root"] or os.path.join("results", name))
-    archived = archive(root) if os.path.exists(root) else None
-    os.makedirs(root)
+    archived = fresh_folder(root)
     log = get_logger(os.path.join(root, f"test_{name}_{timestamp()}.log"))
     if archived:
         log.info(f"Path already exists. Renamed it to {archived}")
@@ -92,15 +91,8 @@ def main(argv=None):
     return 0
 
 
-def _main(argv):
-    try:
-        return main(argv)
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
-
-
 def cli(argv=None):
-    return run_cli(_main, argv, prog="dgpnet/test.py")
+    return run_cli(main, argv, prog="dgpnet/test.py")
 
 
 if __name__ == "__main__":

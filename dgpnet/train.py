@@ -17,7 +17,7 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from common.cli import UsageError, run_cli  # noqa: E402
+from common.cli import auto_resume_hint, run_cli  # noqa: E402
 from common.curves import plot_curves  # noqa: E402
 from common.experiment import prepare, resume_path, timestamp, write_checkpoint  # noqa: E402
 from common.interrupt import StopRequest  # noqa: E402
@@ -210,17 +210,13 @@ def main(argv=None):
 def _main(argv):
     try:
         return main(argv)
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
     finally:
         dist.cleanup()
 
 
 def cli(argv=None):
     args = list(sys.argv[1:] if argv is None else argv)
-    again = " ".join(a for a in args if a != "--auto_resume")
-    return run_cli(_main, args, prog="dgpnet/train.py",
-                   resume_hint=f"resume with: python dgpnet/train.py {again} --auto_resume")
+    return run_cli(_main, args, prog="dgpnet/train.py", resume_hint=auto_resume_hint("dgpnet/train.py", args))
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from common.cli import DataError, UsageError, run_cli  # noqa: E402
-from common.experiment import archive, timestamp  # noqa: E402
+from common.cli import DataError, run_cli  # noqa: E402
+from common.experiment import fresh_folder, timestamp  # noqa: E402
 from common.io import atomic_write, imwrite  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
 from common.niqe import calculate_niqe  # noqa: E402
@@ -84,8 +84,7 @@ def run(opt_path):
         lpips = LPIPS(p["lpips_alex"], p.get("lpips_linear"), t["lpips_version"]).to(device)
     datasets = [PairedDataset(opt["datasets"][k], scale, "test", key=k) for k in sorted(opt["datasets"])]
     root = os.path.join(p["results_root"], opt["name"])
-    archived = archive(root) if os.path.exists(root) else None
-    os.makedirs(root)
+    archived = fresh_folder(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
     if archived:
         logger.info(f"Renamed existing {root} to {archived}")
@@ -133,8 +132,6 @@ def _main(argv):
         with torch.inference_mode():
             run(args.opt)
         return 0
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
     except KeyError as exc:           # an entry missing from a checkpoint
         raise DataError(f"missing entry {exc}") from None
     finally:

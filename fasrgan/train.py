@@ -15,12 +15,12 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from common.cli import DataError, UsageError, run_cli  # noqa: E402
+from common.cli import DataError, auto_resume_hint, run_cli  # noqa: E402
 from common.experiment import prepare, resume_path, timestamp  # noqa: E402
 from common.interrupt import StopRequest  # noqa: E402
 from common.io import CheckpointError, atomic_write, imwrite, load_checkpoint  # noqa: E402
 from common.metrics import calculate_psnr, calculate_ssim  # noqa: E402
-from common.precision import PrecisionError, check as check_precision, cpu_capability  # noqa: E402
+from common.precision import check as check_precision, cpu_capability  # noqa: E402
 from common.rng_state import seed_all  # noqa: E402
 from fasrgan.data import PairedDataset, build_dataloader, tensor2img  # noqa: E402
 from fasrgan.models import create_model  # noqa: E402
@@ -235,8 +235,6 @@ def _main(argv):
     args = parse_args(argv)
     try:
         return train(args)
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
     except KeyError as exc:           # an entry missing from a checkpoint or training state
         raise DataError(f"missing entry {exc}") from None
     finally:
@@ -247,9 +245,7 @@ def _main(argv):
 
 def main(argv=None):
     args = list(sys.argv[1:] if argv is None else argv)
-    again = " ".join(a for a in args if a != "--auto_resume")
-    return run_cli(_main, args, prog="fasrgan/train.py",
-                   resume_hint=f"resume with: python fasrgan/train.py {again} --auto_resume")
+    return run_cli(_main, args, prog="fasrgan/train.py", resume_hint=auto_resume_hint("fasrgan/train.py", args))
 
 
 if __name__ == "__main__":

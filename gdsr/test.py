@@ -16,9 +16,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from common.cli import UsageError, run_cli  # noqa: E402
+from common.cli import run_cli  # noqa: E402
 from common.evaluate import convention, evaluate_pair  # noqa: E402
-from common.experiment import archive, timestamp  # noqa: E402
+from common.experiment import fresh_folder, timestamp  # noqa: E402
 from common.io import imwrite  # noqa: E402
 from common.metrics import calculate_niqe  # noqa: E402
 from common.precision import PrecisionError, autocast, check, cpu_capability  # noqa: E402
@@ -67,8 +67,7 @@ def test(args):
     sets = [EvalDataset(d, scale, f"datasets.{k}") for k, d in opt["datasets"].items()]
 
     root = opt["path"]["results_root"]
-    archived = archive(root) if os.path.exists(root) else None
-    os.makedirs(root)
+    archived = fresh_folder(root)
     logger = get_logger(os.path.join(root, f"test_{opt['name']}_{timestamp()}.log"))
     if archived:
         logger.info(f"Path already exists. Renamed it to {archived}")
@@ -112,8 +111,6 @@ def _main(argv):
     try:
         test(parse_args(argv))
         return 0
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
     finally:
         close_logger()
 

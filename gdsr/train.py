@@ -18,7 +18,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from common.cli import UsageError, run_cli  # noqa: E402
+from common.cli import auto_resume_hint, run_cli  # noqa: E402
 from common.curves import plot_curves  # noqa: E402
 from common.evaluate import evaluate_pair  # noqa: E402
 from common.experiment import prepare, resume_path, timestamp  # noqa: E402
@@ -233,8 +233,6 @@ def _main(argv):
     args = parse_args(argv)
     try:
         return train(args)
-    except PrecisionError as exc:     # a precision this device cannot run is a bad option value
-        raise UsageError(str(exc)) from None
     finally:
         close_logger()
         gdist.cleanup()
@@ -242,9 +240,7 @@ def _main(argv):
 
 def main(argv=None):
     args = list(sys.argv[1:] if argv is None else argv)
-    again = " ".join(a for a in args if a != "--auto_resume")
-    return run_cli(_main, args, prog="gdsr/train.py",
-                   resume_hint=f"resume with: python gdsr/train.py {again} --auto_resume")
+    return run_cli(_main, args, prog="gdsr/train.py", resume_hint=auto_resume_hint("gdsr/train.py", args))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,9 @@ imports a sibling through its package path is not a cycle with the package's ``_
 import ast
 import os
 
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOP_LEVEL = ("common", "jtf_sisr", "gdsr", "darsr", "fasrgan", "dgpnet", "benchmarks")
-KNOWN = {("benchmarks.pictures", "benchmarks.run")}   # fixed on main by the bench work
 
 
 def project_modules():
@@ -103,11 +101,6 @@ def test_the_walker_sees_relative_absolute_and_nested_imports():
 
 
 def test_no_import_cycles():
-    cycles = [c for c in find_cycles(import_graph()) if c not in KNOWN]
+    cycles = find_cycles(import_graph())
     assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
 
-
-@pytest.mark.xfail(reason="fixed on main by the bench work", strict=False)
-def test_no_known_bench_cycle():
-    # fixed on main by the bench work
-    assert not [c for c in find_cycles(import_graph()) if c in KNOWN]

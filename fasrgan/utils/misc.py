@@ -1,26 +1,13 @@
 """Distributed set-up and the device."""
-import os
-
 import torch
 
 from common.cli import UsageError
+from common.distributed import init_dist as _init_dist
 
 
 def init_dist(launcher):
-    """(rank, world, local_rank). 'pytorch' reads torchrun's environment (LOCAL_RANK etc.);
-    gloo on CPU, nccl on GPU."""
-    if launcher == "none":
-        return 0, 1, 0
-    import torch.distributed as dist
-
-    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
-        raise UsageError("--launcher pytorch: RANK/WORLD_SIZE are not set; start with torchrun --nproc_per_node=N")
-    local = int(os.environ.get("LOCAL_RANK", 0))
-    backend = "nccl" if torch.cuda.is_available() else "gloo"
-    if backend == "nccl":
-        torch.cuda.set_device(local)
-    dist.init_process_group(backend=backend)
-    return dist.get_rank(), dist.get_world_size(), local
+    """(rank, world, local_rank) for ``--launcher none|pytorch`` (``common.distributed``)."""
+    return _init_dist(launcher, prog="fasrgan/train.py")
 
 
 def pick_device(gpu_ids, local_rank=0):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from common.cli import DataError, UsageError
+from common.cli import UsageError, one_line
 from common.curves import plot_curves, plot_panels
 from common.experiment import archive, latest_state, prepare, remove_stale_temp, resume_path, write_checkpoint
 from common.interrupt import StopRequest
@@ -67,8 +67,9 @@ def test_write_checkpoint_full_disk_is_one_line(tmp_path, monkeypatch):
         raise RuntimeError("[enforce fail at inline_container.cc:603] . PytorchStreamWriter failed writing file")
 
     monkeypatch.setattr(torch, "save", full)
-    with pytest.raises(DataError, match=r"s\.state: writing the checkpoint failed \(full disk\?\)"):
+    with pytest.raises(OSError, match=r"writing the checkpoint failed \(full disk") as info:
         write_checkpoint({}, str(tmp_path / "s.state"))
+    assert one_line(info.value).startswith(str(tmp_path / "s.state") + ": writing the checkpoint failed")
     assert os.listdir(tmp_path) == []
 
 
