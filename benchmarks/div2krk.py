@@ -5,7 +5,8 @@
                                  [--out benchmarks/results] [--threads 1]
 
 The set: 10 HR images (the first of B100 under ``--data_root`` when it is there, else the bundled Set5
-and the first five of Set14; ``--skip 10 --seed 1`` gives the next ten with other kernels, a check set), each centre-cropped to 512x512 at most (an x2 LR of at most 256x256), then
+and the first five of Set14; ``--skip 10 --seed 1`` gives the next ten with other kernels, a check set),
+each centre-cropped to 512x512 at most (an x2 LR of at most 256x256), then
 blurred with its own random anisotropic kernel and subsampled by ``darsr/make_div2krk.py`` (KernelGAN's
 recipe, seed 0: the same set on every run), true kernels saved. Per image and as a mean: PSNR/SSIM
 (Y, shave = scale) of SRFBN-S on

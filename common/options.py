@@ -60,8 +60,8 @@ def Num(default=REQUIRED, min=None, positive=False, null=None):
     return Field("num", default, None, min, positive, null=null)
 
 
-def Bool(default=REQUIRED, null=None):
-    return Field("bool", default, null=null)
+def Bool(default=REQUIRED, null=None, choices=None):
+    return Field("bool", default, choices, null=null)
 
 
 def Str(default=REQUIRED, choices=None, null=None):

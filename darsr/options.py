@@ -56,12 +56,14 @@ def build_parser():
     p.add_argument("--normalize_kernel", type=int, choices=(0, 1), default=0,
                    help="1: G applies its kernel divided by its sum (not in the paper; for short runs)")
     p.add_argument("--correction", choices=("darm", "analytic"), default="darm",
-                   help="darm: the paper's learned correction (DSEM, then G/D/DARM jointly); analytic (an addition): "
-                        "G/D as in KernelGAN, then the closed-form correction filter of G's kernel (Hussein et al. 2020)")
+                   help="darm: the paper's learned correction (DSEM, then G/D/DARM jointly); analytic (an "
+                        "addition): G/D as in KernelGAN, then the closed-form correction filter of G's kernel "
+                        "(Hussein et al. 2020)")
     p.add_argument("--correction_eps", type=float, default=3e-3,
                    help="analytic: regularisation of the correction filter (a fraction of the kernel's peak power)")
     p.add_argument("--correction_shrink", type=float, default=0.7,
-                   help="analytic: G's kernel is narrowed by this factor before the filter is computed (1: as estimated)")
+                   help="analytic: G's kernel is narrowed by this factor before the filter is computed "
+                        "(1: as estimated)")
     p.add_argument("--kernelgan_iters", type=int, default=3000,
                    help="analytic: G/D iterations (KernelGAN's 3000; each costs a few ms, no DARM or SRFBN-S)")
     p.add_argument("--tile", type=int, default=0, help="SRFBN-S tile size at inference (0: whole image)")

@@ -24,7 +24,7 @@ _DATASET = {
     "layout": Str("folders"), "dataroot": Str(None), "dataroot_gt": Str(None), "dataroot_lq": Str(None),
     "filename_tmpl": Str("{}"), "io_backend": {"type": Str("disk", choices=("disk",))}, "gt_size": Int(192, min=1),
     "use_hflip": Bool(True), "use_rot": Bool(True), "num_worker_per_gpu": Int(4, min=0),
-    "batch_size_per_gpu": Int(16, min=1), "dataset_enlarge_ratio": Int(1, min=1), "prefetch_mode": Any(None),
+    "batch_size_per_gpu": Int(16, min=1), "dataset_enlarge_ratio": Int(1, min=1), "prefetch_mode": Str(None, choices=(None,)),
     "cache": Bool(False), "lq_at_hr_size": Field("any", "auto", choices=("auto", True, False)),
 }
 
@@ -55,8 +55,8 @@ TRAIN_SCHEMA = dict(copy.deepcopy(_COMMON), **{
     },
     "val": {"val_freq": Int(5000, min=1), "save_img": Bool(False), "suffix": Str(None), "pbar": Bool(False),
             "tile": Int(None, min=1), "tile_overlap": Int(32, min=0), "metrics": _METRICS},
-    "logger": {"print_freq": Int(100, min=1), "save_checkpoint_freq": Int(5000, min=1), "use_tb_logger": Bool(False),
-               "use_tqdm": Bool(True), "wandb": Any({})},
+    "logger": {"print_freq": Int(100, min=1), "save_checkpoint_freq": Int(5000, min=1), "use_tb_logger": Bool(False, choices=(False,)),
+               "use_tqdm": Bool(True)},
 })
 
 TEST_SCHEMA = dict(copy.deepcopy(_COMMON), **{

@@ -13,19 +13,20 @@ __all__ = ["OptionError", "parse", "strip_comments", "TRAIN_SCHEMA", "TEST_SCHEM
 
 MODELS = ("SR", "FASRGAN", "FsSRGAN")
 PRECISIONS = ("fp32", "fp16", "bf16")   # common.precision; whether the device runs it is checked at start-up
-NORMS = (None, "batch")
+# keys of the authors' files that name the only variant implemented here (any other value is an error):
+# G and E without normalisation, D with batch norm, LeakyReLU, conv-norm-act order, no grouped convolutions
 
 _NET_G = {"which_model_G": Str("RRDB_net", choices=("RRDB_net", "RRDBNet_G")), "in_nc": Int(3, min=1),
           "out_nc": Int(3, min=1), "nf": Int(64, min=1), "nb": Int(23, min=1), "gc": Int(32, min=1),
-          "norm_type": Str(None, choices=NORMS), "mode": Str("CNA"), "group": Int(1, min=1)}
+          "norm_type": Str(None, choices=(None,)), "mode": Str("CNA", choices=("CNA",)), "group": Int(1, choices=(1,))}
 _NET_E = {"which_model_ex": Str("model_ex", choices=("model_ex",)), "in_nc": Int(3, min=1), "out_nc": Int(64, min=1),
-          "nf": Int(64, min=1), "nb": Int(1, min=1), "gc": Int(32, min=1), "norm_type": Str(None, choices=NORMS),
-          "mode": Str("CNA"), "group": Int(1, min=1)}
+          "nf": Int(64, min=1), "nb": Int(1, min=1), "gc": Int(32, min=1), "norm_type": Str(None, choices=(None,)),
+          "mode": Str("CNA", choices=("CNA",)), "group": Int(1, choices=(1,))}
 _NET_D = {"which_model_D": Str("Unet", choices=("Unet", "discriminator_vgg_192_ex", "discriminator_vgg_192",
                                                  "discriminator_vgg_128")),
           "in_nc": Int(3, min=1), "nf": Int(64, min=1), "in_size": Int(None, min=1), "n_down": Int(6, min=1),
-          "bn_eps_bug": Bool(False), "norm_type": Str("batch", choices=NORMS), "act_type": Str("leakyrelu"),
-          "mode": Str("CNA")}
+          "bn_eps_bug": Bool(False), "norm_type": Str("batch", choices=("batch",)),
+          "act_type": Str("leakyrelu", choices=("leakyrelu",)), "mode": Str("CNA", choices=("CNA",))}
 _DATASET = {"name": Str(None), "mode": Str("LRHR", choices=("LRHR",)), "dataroot_HR": Str(REQUIRED),
             "dataroot_LR": Str(None), "filename_tmpl": Str("{}"), "subset_file": Str(None, choices=(None,)),
             "use_shuffle": Bool(True), "n_workers": Int(0, min=0), "batch_size": Int(16, min=1),
@@ -41,7 +42,7 @@ _TRAIN = {"lr_G": _LR, "weight_decay_G": _WEIGHT, "beta1_G": Num(0.9, min=0), "b
           "gan_weight": _WEIGHT, "atten_weight": _WEIGHT, "gan_mask_weight": _WEIGHT,
           "D_update_ratio": Int(1, min=1), "D_init_iters": Int(0, min=0), "manual_seed": Int(0, min=0),
           "niter": Int(1000, min=1), "val_freq": Int(5000, min=0)}
-_LOGGER = {"print_freq": Int(200, min=1), "save_checkpoint_freq": Int(5000, min=1), "use_tb_logger": Bool(False)}
+_LOGGER = {"print_freq": Int(200, min=1), "save_checkpoint_freq": Int(5000, min=1), "use_tb_logger": Bool(False, choices=(False,))}
 _PATH_TRAIN = {"root": Str(None), "experiments_root": Str("experiments"), "pretrain_model_G": Str(None),
                "pretrain_model_D": Str(None), "pretrain_model_E": Str(None), "strict_load": Bool(True),
                "resume_state": Str(None), "vgg19": Str(None), "lpips_alex": Str(None), "lpips_linear": Str(None)}
@@ -54,7 +55,7 @@ _COMMON = {"name": Str(REQUIRED), "model": Str("SR", choices=MODELS), "scale": I
            "gpu_ids": List(None, item=Int(min=0)), "precision": Str("fp32", choices=PRECISIONS),
            "val_lpips": Bool(False), "network_G": _NET_G, "network_E": Section(_NET_E, optional=True)}
 
-TRAIN_SCHEMA = dict(_COMMON, use_tb_logger=Bool(False),
+TRAIN_SCHEMA = dict(_COMMON, use_tb_logger=Bool(False, choices=(False,)),
                     datasets=Entries([("train", _DATASET), ("val", _DATASET)], "'train' or 'val'"),
                     path=_PATH_TRAIN, network_D=Section(_NET_D, optional=True), train=_TRAIN, logger=_LOGGER)
 TEST_SCHEMA = dict(_COMMON, suffix=Str(""), datasets=Entries([(r"test\w*", _DATASET)], "'test_<n>'"),

@@ -60,11 +60,12 @@ TRAIN = {
     "D_update_ratio": Int(1, min=1), "D_init_iters": Int(0, min=0),
     "manual_seed": Int(0, min=0, null=True), "niter": Int(1000000, min=1), "val_freq": Int(1000, min=1),
 }
-LOGGER = {"print_freq": Int(200, min=1), "save_checkpoint_freq": Int(1000, min=1), "use_tb_logger": Bool(False)}
+LOGGER = {"print_freq": Int(200, min=1), "save_checkpoint_freq": Int(1000, min=1),
+          "use_tb_logger": Bool(False, choices=(False,))}     # no tensorboard: only false is accepted
 TRAIN_SCHEMA = {
     "name": Str(REQUIRED), "model": Str(REQUIRED, choices=MODELS), "scale": Int(4, choices=SCALES),
     "gpu_ids": List(None, item=Int(min=0)), "precision": Str("fp32", choices=PRECISIONS),
-    "use_tb_logger": Bool(False),
+    "use_tb_logger": Bool(False, choices=(False,)),
     "datasets": Entries([("train", DATASET_TRAIN), (r"val(_\w+)?", DATASET_EVAL)], "'train', 'val' or 'val_<n>'"),
     "path": PATH_TRAIN, "network_G": NETWORK_G, "network_D": NETWORK_D, "train": TRAIN, "logger": LOGGER,
 }
