@@ -11,7 +11,7 @@ from jtf_sisr.model.common import count_lr_radius
 from jtf_sisr.option import build_parser
 
 MODELS = ("jtf_sisr", "edsr")
-WEIGHTS_NOTE = "preview weights (jtf_sisr/weights/README.md)"
+WEIGHTS_NOTE = "bundled weights (jtf_sisr/weights/README.md)"
 _NAMES = {"jtf_sisr": "model", "edsr": "EDSR"}
 
 
@@ -35,7 +35,7 @@ def build(name, scale, **cfg):
 
 
 def load(name, scale, weights=None):
-    """The network with the bundled preview weights, or a given file; eval mode."""
+    """The network with the bundled weights (see ``weights.bundled_path``), or a given file; eval mode."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; jtf_sisr builds {MODELS}")
     path = weights or bundled.bundled_path(_NAMES[name], scale)
