@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GDSR x4 on one CUDA GPU in a 10-minute budget: both stages of the paper's configuration from the shipped
-# option files, train_GDSR_pretrain.json (L1, at most PRE_SECONDS = 240 s) then train_GDSR.json (RaGAN,
-# G from stage 1, at most GAN_SECONDS = 300 s), then gdsr/test.py on Set5 and Set14 (bundled).
+# option files, train_GDSR_pretrain.json (L1, at most PRE_SECONDS = 220 s) then train_GDSR.json (RaGAN,
+# G from stage 1, at most GAN_SECONDS = 280 s), then gdsr/test.py on Set5 and Set14 (bundled).
 # Training data: T91 + BSD200 HR from ../shared/datasets (DATA=<folder>), LR made with common's MATLAB
 # bicubic; bf16 autocast; batch 28 / 32 and HR patch 128 as the shipped files.
 # Perceptual loss: train.feature_weight 0 and path.vgg19 null (the ImageNet VGG19 file is not available;
@@ -32,7 +32,7 @@ if [ "$SMOKE" = 1 ]; then
     label=smoke
 else
     python scripts/gpu_prep.py hr_folder "$OUT/train_HR" "$DATA/T91/HR" "$DATA/BSD200/HR" --min_size 128
-    PRE_ITERS=${PRE_ITERS:-2000}; GAN_ITERS=${GAN_ITERS:-1500}; PRE_SECONDS=${PRE_SECONDS:-240}; GAN_SECONDS=${GAN_SECONDS:-300}
+    PRE_ITERS=${PRE_ITERS:-2000}; GAN_ITERS=${GAN_ITERS:-1500}; PRE_SECONDS=${PRE_SECONDS:-220}; GAN_SECONDS=${GAN_SECONDS:-280}
     common=(precision='"bf16"' gpu_ids='[0]' datasets.train.n_workers=8)
     gan_extra=()
     network_test=(precision='"bf16"' gpu_ids='[0]')
