@@ -32,7 +32,9 @@ else
     ITERS=${ITERS:-15000}; TRAIN_SECONDS=${TRAIN_SECONDS:-480}
     net=()
     hw=(num_gpu=1 precision='"bf16"')
-    train=(datasets.train.num_worker_per_gpu=8 logger.print_freq=500)
+    # decoded HR and its LR kept in each loader worker; 100 passes over the folder per epoch (workers live an epoch)
+    train=(datasets.train.num_worker_per_gpu=8 datasets.train.cache=true datasets.train.dataset_enlarge_ratio=100
+           logger.print_freq=500)
     label="T91+BSD200, bf16"
 fi
 exp=$OUT/experiments/DGPNet_x4

@@ -51,8 +51,10 @@ def hr_folder(dst, sources, min_size, crop=None, limit=None):
     os.makedirs(dst, exist_ok=True)
     written = 0
     for src in sources:
-        tag = os.path.basename(os.path.normpath(src if os.path.basename(os.path.normpath(src)) != "HR"
-                                                else os.path.dirname(os.path.normpath(src))))
+        folder = os.path.normpath(src)
+        if os.path.basename(folder) == "HR":           # <Set>/HR: name the links after <Set>
+            folder = os.path.dirname(folder)
+        tag = os.path.basename(folder)
         for path in scan_images(src):
             if limit is not None and written >= limit:
                 break
