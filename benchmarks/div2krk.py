@@ -2,7 +2,7 @@
 
     python -m benchmarks.div2krk [--scale 2] [--images 10] [--skip 0] [--seed 0]
                                  [--arms raw analytic_true analytic darsr] [--data_root ../shared/datasets]
-                                 [--out benchmarks/results] [--threads 1]
+                                 [--out benchmarks/results] [--threads 1] [--device cpu|cuda]
 
 The set: 10 HR images (the first of B100 under ``--data_root`` when it is there, else the bundled Set5
 and the first five of Set14; ``--skip 10 --seed 1`` gives the next ten with other kernels, a check set),
@@ -89,7 +89,8 @@ def _score(sr, gt, scale):
     return round(r["psnr"], 3), round(r["ssim"], 4)
 
 
-def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correction_filter.EPS, eps_true=EPS_TRUE):
+def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correction_filter.EPS, eps_true=EPS_TRUE,
+        device="cpu"):
     """One row per image with the PSNR/SSIM of every arm; the mean row last."""
     sr_net = api.load("srfbn_s", scale)
     bicubic_k = bicubic_x2_kernel() if scale == 2 else None
@@ -111,7 +112,7 @@ def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correct
             for arm, correction in (("analytic", "analytic"), ("darsr", "darm")):
                 if arm not in arms:
                     continue
-                conf = make_config(scale_factor=scale, preset=preset, seed=seed, device="cpu", precision=precision,
+                conf = make_config(scale_factor=scale, preset=preset, seed=seed, device=device, precision=precision,
                                    correction=correction, correction_eps=eps)
                 out = run_image(lr, conf, gt=gt, name=lr_path)
                 row[arm] = (round(out["psnr"], 3), round(out["ssim"], 4))
@@ -168,15 +169,17 @@ def main(argv=None):
     p.add_argument("--eps", type=float, default=correction_filter.EPS, help="filter regularisation, estimated kernels")
     p.add_argument("--eps_true", type=float, default=EPS_TRUE, help="filter regularisation, the true kernel")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--device", default="cpu", help="DARSR's device (darsr --device): cpu, cuda or auto; "
+                                                  "SRFBN-S scores on the CPU either way")
     p.add_argument("--out", default=os.path.join(BUNDLED_ROOT, os.pardir, "results"))
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
     files = pick_images(a.data_root, a.images, a.skip)
     t0 = time.perf_counter()
-    rows = run(files, a.scale, a.arms, a.preset, a.seed, a.precision, a.eps, a.eps_true)
+    rows = run(files, a.scale, a.arms, a.preset, a.seed, a.precision, a.eps, a.eps_true, a.device)
     md = (f"DIV2KRK-style x{a.scale}, {len(files)} images, SRFBN-S; PSNR/SSIM on Y, shave {a.scale}; "
-          f"images {a.skip}-{a.skip + len(files) - 1}, seed {a.seed}; preset {a.preset}, precision {a.precision}, "
+          f"images {a.skip}-{a.skip + len(files) - 1}, seed {a.seed}; preset {a.preset}, precision {a.precision}, device {a.device}, "
           f"eps {a.eps:g} (true kernel {a.eps_true:g}), shrink {correction_filter.SHRINK:g}; "
           f"{torch.get_num_threads()} threads\n\n"
           + table(rows, a.scale))
