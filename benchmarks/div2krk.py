@@ -63,11 +63,12 @@ def kernel_error(est, true):
     return float(np.sum((_centred(est / est.sum(), size) - _centred(true / true.sum(), size)) ** 2))
 
 
-def pick_images(data_root, n=10, skip=0):
-    """The set's HR files: B100's ``n`` after the first ``skip`` under ``data_root``, else bundled Set5 + Set14."""
-    b100 = find_set(data_root, "B100") if data_root else None
-    if b100:
-        return scan_images(b100)[skip:skip + n]
+def pick_images(data_root, n=10, skip=0, hr_set="B100"):
+    """The set's HR files: ``hr_set``'s ``n`` after the first ``skip`` under ``data_root``, else bundled
+    Set5 + Set14. (At x4 B100's LR, 80x120, is smaller than DARSR's smallest crop: use Urban100 there.)"""
+    folder = find_set(data_root, hr_set) if data_root else None
+    if folder:
+        return scan_images(folder)[skip:skip + n]
     files = scan_images(find_set(BUNDLED_ROOT, "Set5")) + scan_images(find_set(BUNDLED_ROOT, "Set14"))
     return files[skip:skip + n]
 
@@ -164,6 +165,7 @@ def main(argv=None):
     p.add_argument("--data_root", default=None, help="folder holding B100/ (default: bundled Set5 + Set14)")
     p.add_argument("--preset", default="fast")
     p.add_argument("--precision", default="fp32")
+    p.add_argument("--hr_set", default="B100", help="set under --data_root the HR images come from (x4: Urban100)")
     p.add_argument("--skip", type=int, default=0, help="leave out the first N images of the source set")
     p.add_argument("--seed", type=int, default=0, help="kernels' seed (and DARSR's)")
     p.add_argument("--eps", type=float, default=correction_filter.EPS, help="filter regularisation, estimated kernels")
@@ -175,10 +177,11 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    files = pick_images(a.data_root, a.images, a.skip)
+    files = pick_images(a.data_root, a.images, a.skip, a.hr_set)
     t0 = time.perf_counter()
     rows = run(files, a.scale, a.arms, a.preset, a.seed, a.precision, a.eps, a.eps_true, a.device)
-    md = (f"DIV2KRK-style x{a.scale}, {len(files)} images, SRFBN-S; PSNR/SSIM on Y, shave {a.scale}; "
+    source = a.hr_set if a.data_root else "bundled Set5+Set14"
+    md = (f"DIV2KRK-style x{a.scale}, {len(files)} images ({source}), SRFBN-S; PSNR/SSIM on Y, shave {a.scale}; "
           f"images {a.skip}-{a.skip + len(files) - 1}, seed {a.seed}; preset {a.preset}, precision {a.precision}, device {a.device}, "
           f"eps {a.eps:g} (true kernel {a.eps_true:g}), shrink {correction_filter.SHRINK:g}; "
           f"{torch.get_num_threads()} threads\n\n"

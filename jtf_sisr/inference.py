@@ -1,4 +1,4 @@
-"""Upscale a folder or a single image with JTF-SISR (or the EDSR baseline); the bundled preview weights by default.
+"""Upscale a folder or a single image with JTF-SISR (or the EDSR baseline); the bundled weights by default.
 
     python jtf_sisr/inference.py --input LR_FOLDER_OR_IMAGE --output results [--scale 2|3|4] [--weights W.pt]
         [--model jtf_sisr|edsr] [--tile N] [--tile_overlap N] [--precision fp32|fp16|bf16] [--device cpu|cuda|auto]
@@ -16,4 +16,4 @@ from jtf_sisr import api  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(api, "jtf_sisr/inference.py", __doc__, default_model="jtf_sisr", scales=(2, 3, 4),
-                  weights_help="a model_best.pt or a jtf_sisr.weights export (default: the bundled preview)"))
+                  weights_help="a model_best.pt or a jtf_sisr.weights export (default: the bundled weights)"))

@@ -1,7 +1,7 @@
 """JTF-SISR / EDSR entry point, EDSR-PyTorch style:
 
     python jtf_sisr/main.py --model model --save jtf_x4 --scale 4 --save_models --save_results --patch_size 128 --batch_size 16
-    python jtf_sisr/main.py --scale 4 --test_only                  # bundled preview weights on the bundled Set5
+    python jtf_sisr/main.py --scale 4 --test_only                  # bundled weights on the bundled Set5
     torchrun --nproc_per_node=2 jtf_sisr/main.py --cpu ...          # DDP (gloo on CPU, nccl on GPU)
 
 Errors are one line (exit 1 for data, 2 for flags; --debug for the traceback). Ctrl-C or SIGTERM exits
