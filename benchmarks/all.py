@@ -100,7 +100,7 @@ def main(argv=None):
     t0 = time.time()
     failed = []
     overall = tqdm(total=sum(s[3] for s in stages), desc="bench", unit="s", dynamic_ncols=True, file=sys.stderr,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+                   bar_format="{desc}{percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
     for k, (stage, module, stage_argv, weight) in enumerate(stages, start=1):
         overall.set_description(f"bench {k}/{len(stages)}: {stage}")
         stage_argv = stage_argv + (["--out", out] if module in TAKES_OUT else [])
