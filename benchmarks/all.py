@@ -30,7 +30,7 @@ FULL = (
     ("bicubic baseline", "benchmarks.bicubic", ["--sets", "Set5", "Set14", "--scales", "2", "3", "4"], 10),
     ("evaluation speed", "benchmarks.metrics_speed", ["--n", "100"], 15),
     ("DGPNet fusion", "benchmarks.bench_dgpnet", [], 20),
-    ("DARSR per-image run", "benchmarks.bench_darsr", [], 90),
+    ("DARSR correction", "benchmarks.bench_darsr", [], 180),
     ("inference modes", "benchmarks.bench_inference_modes", ["--lr_size", "64", "--repeats", "2"], 30),
     ("training steps", "benchmarks.bench_training", [], 120),
 )
