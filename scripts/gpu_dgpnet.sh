@@ -12,6 +12,7 @@
 #   SMOKE=1 bash scripts/gpu_dgpnet.sh OUT               # CPU, fp32, tiny network and data (~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gpu_lib.sh
 OUT=${1:-gpu_runs/dgpnet}
 DATA=${DATA:-../shared/datasets}
 SMOKE=${SMOKE:-0}
@@ -45,17 +46,8 @@ python scripts/gpu_prep.py options dgpnet/options/train/train_DGPNet_DIV2K_bicub
     datasets.val="$set5" path.experiments_root="\"$exp\"" train.total_iter="$ITERS" \
     train.scheduler.milestones="[$(( ITERS * 2 / 3 > 0 ? ITERS * 2 / 3 : 1 ))]" val.val_freq="$ITERS" \
     logger.save_checkpoint_freq=$(( ITERS / 8 > 0 ? ITERS / 8 : 1 ))
-rc=0
-timeout -s TERM -k 120 "$TRAIN_SECONDS" python dgpnet/train.py -opt "$OUT/options/train_DGPNet_x4.json" \
-    > "$OUT/train.log" 2>&1 || rc=$?
-if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 130 ]; then
-    tail -n 20 "$OUT/train.log"; echo "error: training failed (exit $rc), log: $OUT/train.log" >&2; exit 1
-fi
-if [ -f "$exp/models/net_g_latest.pth" ]; then
-    ckpt=$exp/models/net_g_latest.pth
-else
-    ckpt=$(ls "$exp"/models/net_g_[0-9]*.pth 2>/dev/null | sort -V | tail -n 1)
-fi
+timed_train train "$TRAIN_SECONDS" python dgpnet/train.py -opt "$OUT/options/train_DGPNet_x4.json"
+ckpt=$(newest_checkpoint "$exp/models" net_g_latest.pth net_g_)
 [ -n "$ckpt" ] || { echo "error: training saved no network (log: $OUT/train.log)" >&2; exit 1; }
 t_train=$(date +%s)
 

@@ -13,6 +13,7 @@
 #   SMOKE=1 bash scripts/gpu_fasrgan.sh OUT               # CPU, fp32, tiny network and data (~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gpu_lib.sh
 OUT=${1:-gpu_runs/fasrgan}
 DATA=${DATA:-../shared/datasets}
 SMOKE=${SMOKE:-0}
@@ -41,18 +42,8 @@ data=(datasets.train.dataroot_HR="\"$OUT/train_HR\"" datasets.train.dataroot_LR=
       datasets.val.dataroot_HR='"benchmarks/data/Set5/HR"' datasets.val.dataroot_LR=null
       datasets.val.name='"Set5"' path.experiments_root="\"$exp\"")
 
-run_stage() {   # log name, seconds, option file
-    local rc=0
-    timeout -s TERM -k 120 "$2" python fasrgan/train.py -opt "$3" > "$OUT/$1.log" 2>&1 || rc=$?
-    if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 130 ]; then
-        tail -n 20 "$OUT/$1.log"; echo "error: $1 failed (exit $rc), log: $OUT/$1.log" >&2; exit 1
-    fi
-}
-newest_g() {    # the generator of the last saved iteration of experiment $1
-    local models=$exp/$1/models
-    if [ -f "$models/net_G_latest.pth" ]; then echo "$models/net_G_latest.pth"; return; fi
-    ls "$models"/net_G_[0-9]*.pth 2>/dev/null | sort -V | tail -n 1
-}
+run_stage() { timed_train "$1" "$2" python fasrgan/train.py -opt "$3"; }   # log name, seconds, option file
+newest_g() { newest_checkpoint "$exp/$1/models" net_G_latest.pth net_G_; }   # generator of experiment $1
 
 # stage 1: PSNR-oriented RRDBNet
 python scripts/gpu_prep.py options fasrgan/options/train/train_RRDB_PSNR.json "$OUT/options/train_RRDB_PSNR.json" \

@@ -13,6 +13,7 @@
 #   SMOKE=1 bash scripts/gpu_gdsr.sh OUT               # CPU, fp32, tiny network and data (~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gpu_lib.sh
 OUT=${1:-gpu_runs/gdsr}
 DATA=${DATA:-../shared/datasets}
 SMOKE=${SMOKE:-0}
@@ -42,13 +43,7 @@ data=(datasets.train.dataroot_HR="\"$OUT/train_HR\"" datasets.train.dataroot_LR=
       datasets.train.cache_LR="\"$OUT/lr_cache\"" datasets.val.dataroot_HR='"benchmarks/data/Set5/HR"'
       datasets.val.dataroot_LR=null)
 
-run_stage() {   # log name, seconds, option file
-    local rc=0
-    timeout -s TERM -k 120 "$2" python gdsr/train.py -opt "$3" > "$OUT/$1.log" 2>&1 || rc=$?
-    if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 130 ]; then
-        tail -n 20 "$OUT/$1.log"; echo "error: $1 failed (exit $rc), log: $OUT/$1.log" >&2; exit 1
-    fi
-}
+run_stage() { timed_train "$1" "$2" python gdsr/train.py -opt "$3"; }   # log name, seconds, option file
 newest_g() {    # the generator of the last saved iteration in the models folder $1
     if [ -f "$1/latest_G.pth" ]; then echo "$1/latest_G.pth"; return; fi
     ls "$1"/[0-9]*_G.pth 2>/dev/null | sort -V | tail -n 1

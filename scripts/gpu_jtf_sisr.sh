@@ -11,6 +11,7 @@
 #   SMOKE=1 bash scripts/gpu_jtf_sisr.sh OUT                      # CPU, fp32, tiny network and data (~1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gpu_lib.sh
 OUT=${1:-gpu_runs/jtf_sisr}
 DIV2K=${2:-${DIV2K:-}}
 DATA=${DATA:-../shared/datasets}
@@ -39,15 +40,10 @@ EPOCHS=$(( ITERS / TEST_EVERY ))
 DECAY=$(( EPOCHS * 2 / 3 > 0 ? EPOCHS * 2 / 3 : 1 ))
 
 # training: --data_test Set5 only, each epoch's check; stopped by timeout at TRAIN_SECONDS at the latest
-rc=0
-timeout -s TERM -k 120 "$TRAIN_SECONDS" \
+timed_train train "$TRAIN_SECONDS" \
     python jtf_sisr/main.py --model model --scale 4 --save jtf_x4 --dir_experiment "$OUT/experiment" \
         --dir_data "$dir_data" --data_train "$train_set" --data_test Set5 "${hw[@]}" "${size[@]}" \
-        --lr 1e-4 --epochs "$EPOCHS" --test_every "$TEST_EVERY" --decay "$DECAY" --compile off \
-        --print_every 100 > "$OUT/train.log" 2>&1 || rc=$?
-if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 130 ]; then
-    tail -n 20 "$OUT/train.log"; echo "error: training failed (exit $rc), log: $OUT/train.log" >&2; exit 1
-fi
+        --lr 1e-4 --epochs "$EPOCHS" --test_every "$TEST_EVERY" --decay "$DECAY" --compile off --print_every 100
 t_train=$(date +%s)
 weights=$OUT/experiment/jtf_x4/model/model_latest.pt
 epochs_done=$(grep -c '^\[Epoch' "$OUT/experiment/jtf_x4/log.txt" || true)
