@@ -49,8 +49,6 @@ def one_line(exc):
         reason = _OS_HINTS.get(exc.errno) or exc.strerror or type(exc).__name__
         name = exc.filename if exc.filename is not None else None
         return f"{name}: {reason}" if name else reason
-    if isinstance(exc, RuntimeError) and "enforce fail" in str(exc) and "PytorchStreamWriter" in str(exc):
-        return "writing a checkpoint failed (full disk or unwritable folder?)"
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return lines[-1] if lines else type(exc).__name__
 

@@ -86,7 +86,6 @@ def prepare(root, resume, subdirs=SUBDIRS):
     return archived
 
 
-def write_checkpoint(obj, path):
-    """``common.io.save_checkpoint``: atomic; torch's writer failing (a full disk) is an OSError naming ``path``."""
-    save_checkpoint(obj, path)
+# atomic; torch's writer failing (a full disk) is an OSError naming the file
+write_checkpoint = save_checkpoint
 
