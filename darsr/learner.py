@@ -211,6 +211,14 @@ class Learner:
             return self.G.kernel().cpu().numpy().astype(np.float64)
 
 
+def _scored(out, gt, s):
+    """``out`` with the PSNR/SSIM of ours and of SRFBN-S against ``gt`` (unchanged without a GT)."""
+    if gt is not None:
+        m_ours, m_base = _metrics(out["ours"], gt, s), _metrics(out["srfbns"], gt, s)
+        out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])
+    return out
+
+
 def _metrics(sr, gt, s):
     """PSNR/SSIM of the project's convention; a gray GT is scored as gray (SR reduced to it)."""
     r = evaluate_pair(sr, gt, s)
@@ -291,10 +299,7 @@ def _run_image(lr, conf, gt, name, progress, log, sr_net=None):
            "protocol": conf.protocol, "seconds": time.perf_counter() - t0,
            "seconds_dsem": t_b - t_a, "seconds_sr": t_c - t_b,
            "dsem_iters": conf.dsem_iters, "num_iters": conf.num_iters * runs}
-    if gt is not None:
-        m_ours, m_base = _metrics(out["ours"], gt, s), _metrics(srfbns, gt, s)
-        out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])
-    return out
+    return _scored(out, gt, s)
 
 
 def _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, device, t0):
@@ -313,10 +318,7 @@ def _run_analytic(lr, lr_t, conf, gt, name, progress, sampler, sr_net, srfbns, d
     out = {"corrected": corrected, "ours": ours, "kernel": kernel, "srfbns": srfbns, "protocol": conf.protocol,
            "seconds": time.perf_counter() - t0, "seconds_dsem": 0.0, "seconds_sr": t_c - t_b,
            "dsem_iters": 0, "num_iters": conf.kernelgan_iters}
-    if gt is not None:
-        m_ours, m_base = _metrics(ours, gt, s), _metrics(srfbns, gt, s)
-        out.update(psnr=m_ours["psnr"], ssim=m_ours["ssim"], psnr_srfbns=m_base["psnr"], ssim_srfbns=m_base["ssim"])
-    return out
+    return _scored(out, gt, s)
 
 
 def estimate_seconds(lr, conf):
