@@ -1,7 +1,8 @@
 """DARSR's correction gain on a fixed DIV2KRK-style set, against its ceiling.
 
     python -m benchmarks.div2krk [--scale 2] [--images 10] [--skip 0] [--seed 0]
-                                 [--arms raw analytic_true analytic darsr] [--data_root ../shared/datasets]
+                                 [--arms raw analytic_true analytic darsr darsr_true]
+                                 [--data_root ../shared/datasets]
                                  [--out benchmarks/results] [--threads 1] [--device cpu|cuda]
 
 The set: 10 HR images (the first of B100 under ``--data_root`` when it is there, else the bundled Set5
@@ -17,7 +18,9 @@ recipe, seed 0: the same set on every run), true kernels saved. Per image and as
 * ``analytic``       ``darsr --correction analytic``: G and D trained as in KernelGAN, then the
                      closed-form filter of G's kernel (honest: the GT only scores);
 * ``darsr``          ``darsr --preset fast``: the paper's learned correction (DSEM, then G/D/DARM), honest;
-                     its kernel is also scored through the closed-form filter (``darsr_kernel_analytic``).
+                     its kernel is also scored through the closed-form filter (``darsr_kernel_analytic``);
+* ``darsr_true``     the same with the TRUE kernel in G's place (G and D not trained): the ceiling of DARM's
+                     correction stage (x2 only: there the true kernels are 13x13 on G's sampling grid).
 
 plus seconds per image and the kernel error (sum of squared differences after aligning centres of mass;
 the bicubic kernel's is given for scale). Writes ``div2krk_x<s>.md`` and ``.json`` under ``--out``.
@@ -43,7 +46,7 @@ from darsr.losses import bicubic_x2_kernel
 from darsr.make_div2krk import make
 from darsr.options import make_config
 
-ARMS = ("raw", "analytic_true", "analytic", "darsr")
+ARMS = ("raw", "analytic_true", "analytic", "darsr", "darsr_true")
 EPS_TRUE = 1e-3     # a true kernel needs little regularisation (+2.74 dB at 1e-3, +1.88 at 1e-2 on the x2 set)
 CROP = 512
 
@@ -110,14 +113,17 @@ def run(files, scale, arms, preset="fast", seed=0, precision="fp32", eps=correct
                 corrected = correction_filter.correct(lr, k_true, scale, eps=eps_true)
                 row["analytic_true"] = _score(api.upscale(sr_net, corrected), gt, scale)
                 row["seconds_analytic_true"] = round(time.perf_counter() - t0, 1)
-            for arm, correction in (("analytic", "analytic"), ("darsr", "darm")):
+            for arm, correction in (("analytic", "analytic"), ("darsr", "darm"), ("darsr_true", "darm")):
                 if arm not in arms:
                     continue
                 conf = make_config(scale_factor=scale, preset=preset, seed=seed, device=device, precision=precision,
                                    correction=correction, correction_eps=eps)
-                out = run_image(lr, conf, gt=gt, name=lr_path)
+                known = k_true if arm == "darsr_true" else None
+                out = run_image(lr, conf, gt=gt, name=lr_path, kernel=known)
                 row[arm] = (round(out["psnr"], 3), round(out["ssim"], 4))
                 row[f"seconds_{arm}"] = round(out["seconds"], 1)
+                if known is not None:
+                    continue
                 k_est = out["kernel"][::-1, ::-1]                    # G's convolution form -> correlation
                 row[f"kernel_err_{arm}"] = round(kernel_error(k_est, k_true), 5)
                 if arm == "darsr":
@@ -161,7 +167,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.div2krk", description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=int, default=2, choices=(2, 4))
     p.add_argument("--images", type=int, default=10)
-    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--arms", nargs="+", default=None, choices=ARMS, help="default: all (x4: all but darsr_true)")
     p.add_argument("--data_root", default=None, help="folder holding B100/ (default: bundled Set5 + Set14)")
     p.add_argument("--preset", default="fast")
     p.add_argument("--precision", default="fp32")
@@ -175,6 +181,9 @@ def main(argv=None):
                                                   "SRFBN-S scores on the CPU either way")
     p.add_argument("--out", default=os.path.join(BUNDLED_ROOT, os.pardir, "results"))
     a = p.parse_args(argv)
+    a.arms = a.arms or [arm for arm in ARMS if a.scale == 2 or arm != "darsr_true"]
+    if "darsr_true" in a.arms and a.scale != 2:
+        p.error("--arms darsr_true is x2 only (the x4 true kernels do not sit on G's sampling grid)")
     if a.threads:
         torch.set_num_threads(a.threads)
     files = pick_images(a.data_root, a.images, a.skip, a.hr_set)

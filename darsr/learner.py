@@ -24,7 +24,7 @@ from common.precision import autocast, check, grad_scaler
 from darsr import correction_filter, frozen_sr
 from darsr.data import PatchSampler
 from darsr.losses import DownScaleLoss, KernelConstraints, shave, sobel_magnitude
-from darsr.networks import DARM, DSEM, Discriminator, Downsampler
+from darsr.networks import DARM, DSEM, Discriminator, Downsampler, FixedKernel
 
 PAPER_ITERS = 3000
 
@@ -76,18 +76,21 @@ def train_dsem(sampler, conf, device, progress=True):
 class Learner:
     """G, D and DARM with their optimisers and the KernelGAN lambda schedule, for one run."""
 
-    def __init__(self, conf, sr_net, dsem, device):
+    def __init__(self, conf, sr_net, dsem, device, kernel=None):
+        """``kernel``: a known kernel (correlation form, ``make_div2krk``'s convention) that replaces G; then
+        G and D are not trained and DARM learns its correction through that kernel (the stage's ceiling)."""
         torch.manual_seed(conf.seed)
         s = conf.scale_factor
         self.conf, self.sr, self.dsem, self.device = conf, sr_net, dsem, device
-        self.G = Downsampler(s, normalize=conf.normalize_kernel).to(device)
+        self.fixed = kernel is not None
+        self.G = (FixedKernel(kernel, s) if self.fixed else Downsampler(s, normalize=conf.normalize_kernel)).to(device)
         self.D = Discriminator().to(device)
         self.darm = DARM()
         if conf.darm_init == "identity":
             self.darm.init_identity()
         self.darm = self.darm.to(device)
         betas = (conf.beta1, 0.999)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=conf.lr_G_DN, betas=betas)
+        self.opt_G = None if self.fixed else torch.optim.Adam(self.G.parameters(), lr=conf.lr_G_DN, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=conf.lr_D_DN, betas=betas)
         self.opt_darm = torch.optim.Adam(self.darm.parameters(), lr=conf.lr_G_UP, betas=betas)
         self.precision = check(conf.precision, device)
@@ -115,16 +118,16 @@ class Learner:
             x_a = self.darm(x)
             lr_sr = self._sr(x_a)
             rec = self.G(lr_sr)
-            d_fake = self.D(x_c)
+            d_fake = None if self.fixed else self.D(x_c)
             with torch.no_grad():
                 s_bic, s_real = self.dsem(shave(y_b, n)), self.dsem(shave(x, n))
             # the four scored batches share one DSEM pass (DSEM has no batch statistics)
             sc = self.dsem(torch.cat((x_b, shave(x_a, n), x_c, rec)))
         # losses in float32 (a no-op at fp32)
-        x_c, x_b, sr_y, x_a, lr_sr, rec, d_fake = (t.float() for t in (x_c, x_b, sr_y, x_a, lr_sr, rec, d_fake))
+        x_c, x_b, sr_y, x_a, lr_sr, rec = (t.float() for t in (x_c, x_b, sr_y, x_a, lr_sr, rec))
         s_bic, s_real, sc = s_bic.float(), s_real.float(), sc.float().view(4, -1)
 
-        loss_gan = F.mse_loss(d_fake, torch.ones_like(d_fake))
+        loss_gan = 0.0 if self.fixed else F.mse_loss(d_fake.float(), torch.ones_like(d_fake.float()))
         loss_fwd = c.lambda_cycle * (F.l1_loss(x_b, shave(y_b, n)) + F.l1_loss(sr_y, shave(y, sr_y.shape[-1])))
         loss_bwd = c.lambda_cycle * F.l1_loss(rec, shave(x, n))
         mask = 1 - sobel_magnitude(x_up).clamp(0, 1)
@@ -134,8 +137,14 @@ class Learner:
         loss_one = ((sc[2] - s_real) ** 2).mean() + ((sc[3] - s_real) ** 2).mean()
         total = loss_gan + loss_fwd + loss_bwd + loss_interp + loss_reg + loss_zero + loss_one
 
-        self.opt_G.zero_grad(set_to_none=True)
         self.opt_darm.zero_grad(set_to_none=True)
+        if self.fixed:      # G is the known kernel: the G-only terms are constants and D has nothing to teach
+            self.scaler.scale(total).backward()
+            self.scaler.step(self.opt_darm)
+            self.scaler.update()
+            self.sched_darm.step()
+            return {"total": total.item(), "bicubic": loss_bic.item(), "D": 0.0}
+        self.opt_G.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
         self.scaler.step(self.opt_darm)
         self.scaler.step(self.opt_G)
@@ -238,19 +247,21 @@ def flush_denormals():
         torch.set_flush_denormal(False)
 
 
-def run_image(lr, conf, gt=None, name="image", progress=False, log=None, sr_net=None):
+def run_image(lr, conf, gt=None, name="image", progress=False, log=None, sr_net=None, kernel=None):
     """DARSR on one uint8 LR image (denormals flushed while it runs, see ``flush_denormals``). Returns a dict: corrected, ours, srfbns (uint8), kernel,
     seconds, protocol, stage timings and, with ``gt``, the metrics of ours and of SRFBN-S.
 
     ``gt`` is used only to report metrics, unless ``conf.oracle``: then the authors' protocol
     (``conf.restarts`` runs, the result with the best PSNR against ``gt`` is kept) is used.
     ``sr_net``: the frozen SR network (None: the bundled SRFBN-S on ``conf.device``).
+    ``kernel``: the true kernel (correlation form, ``make_div2krk``'s convention) in G's place, for DARM's
+    correction only (``--correction darm``): the ceiling of the correction stage, not a blind result.
     """
     with flush_denormals():
-        return _run_image(lr, conf, gt, name, progress, log, sr_net)
+        return _run_image(lr, conf, gt, name, progress, log, sr_net, kernel)
 
 
-def _run_image(lr, conf, gt, name, progress, log, sr_net=None):
+def _run_image(lr, conf, gt, name, progress, log, sr_net=None, kernel=None):
     t0 = time.perf_counter()
     s = conf.scale_factor
     device = pick_device(conf.device)
@@ -281,7 +292,7 @@ def _run_image(lr, conf, gt, name, progress, log, sr_net=None):
     runs = conf.restarts if conf.oracle else 1
     eval_start = _period(200, conf.num_iters)
     for run in range(runs):
-        learner = Learner(conf, sr_net, dsem, device)
+        learner = Learner(conf, sr_net, dsem, device, kernel=kernel)
         bar = tqdm(range(conf.num_iters), desc=f"SR run {run + 1}/{runs}", disable=not progress, leave=False)
         for it in bar:
             if conf.oracle and (it == 0 or (it >= eval_start and it % conf.eval_iters == 0)):

@@ -2,7 +2,7 @@
 # DARSR x2 on one CUDA GPU in a 10-minute budget: python -m benchmarks.div2krk with DARSR's paper preset
 # (3000 DSEM + 3000 joint iterations, batch 16, crop 128) on the first IMAGES images of its DIV2KRK-style
 # set (B100 under ../shared/datasets, DATA=<folder>; kernels of seed 0), arms raw, analytic_true,
-# analytic and darsr, DARSR on --device cuda with --precision PRECISION (default bf16); writes the same
+# analytic, darsr and darsr_true (DARM through the true kernel), DARSR on --device cuda with --precision PRECISION (default bf16); writes the same
 # table as the benchmark (div2krk_x2.md and .json) to OUT_DIR and prints it.
 # IMAGES (default 2) is an estimate of what fits (about 4 minutes per image for the analytic and darsr
 # arms; no GPU measured yet); the run is stopped at LIMIT_SECONDS (default 570 s), and then writes no
@@ -32,7 +32,7 @@ fi
 
 rc=0
 timeout -s TERM -k 30 "$LIMIT_SECONDS" python -m benchmarks.div2krk --scale 2 \
-    --arms raw analytic_true analytic darsr "${args[@]}" --out "$OUT" > "$OUT/div2krk.log" 2>&1 || rc=$?
+    --arms raw analytic_true analytic darsr darsr_true "${args[@]}" --out "$OUT" > "$OUT/div2krk.log" 2>&1 || rc=$?
 if [ "$rc" = 124 ]; then
     echo "error: not finished in $LIMIT_SECONDS s; run again with fewer images (IMAGES=1)" >&2; exit 1
 elif [ "$rc" != 0 ]; then

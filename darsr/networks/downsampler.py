@@ -55,3 +55,25 @@ class Downsampler(nn.Module):
         """The effective (differentiable) kernel k in convolution form: G(x) = subsample(x * k)."""
         k = self._correlation_kernel().flip(0, 1)
         return k / k.sum() if self.normalize else k
+
+
+class FixedKernel(nn.Module):
+    """A known kernel in G's place (no parameters): subsample(x * k), ``kernel`` in correlation form with its
+    centre of mass on G's sampling centre (``make_div2krk``'s convention: ``size // 2 + 0.5 (scale - size % 2)``).
+
+    Used to measure the ceiling of DARM's correction stage: DARM trained through the true kernel."""
+
+    def __init__(self, kernel, scale=2):
+        super().__init__()
+        self.scale, self.kernel_size = int(scale), int(kernel.shape[0])
+        k = torch.as_tensor(kernel, dtype=torch.float32)
+        self.register_buffer("weight", (k / k.sum())[None, None].clone(), persistent=False)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        y = F.conv2d(x.reshape(b * c, 1, h, w), self.weight.to(x.dtype), stride=self.scale)
+        return y.reshape(b, c, y.shape[-2], y.shape[-1])
+
+    def kernel(self):
+        """The kernel in convolution form, as ``Downsampler.kernel``."""
+        return self.weight[0, 0].flip(0, 1)
