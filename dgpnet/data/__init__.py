@@ -23,6 +23,15 @@ def build_dataset(opt):
         if size % opt["scale"]:
             raise ValueError(f"gt_size {size} is not a multiple of the scale {opt['scale']}")
         p = size // opt["scale"]
+        small = [i for i, (h, w) in enumerate(ds.lq_sizes) if min(h, w) < p]
+        if small and isinstance(ds, BicubicImageDataset) and len(small) < ds.n:
+            # an HR-only set such as T91 has a few images smaller than the patch: leave them out (EDSR does)
+            for i in small:
+                h, w = ds.lq_sizes[i]
+                print(f"left out of training: {ds.names[i]} (LR {w}x{h} is smaller than the {p}x{p} patch)")
+            keep = [i for i in range(ds.n) if i not in small]
+            ds.names = ds.out_names = [ds.names[i] for i in keep]
+            ds.lq_sizes, ds.n = [ds.lq_sizes[i] for i in keep], len(keep)
         for name, (h, w) in zip(ds.names, ds.lq_sizes):   # reject too-small images now, not mid-training
             if min(h, w) < p:
                 raise ValueError(f"{name}: LR {w}x{h} is smaller than the {p}x{p} training patch (gt_size {size})")

@@ -76,18 +76,24 @@ class PairedImageDataset(_Base):
 
 
 class BicubicImageDataset(_Base):
-    """HR-only folder (``dataroot_gt``); LR = common's MATLAB-exact bicubic of the mod-cropped HR."""
+    """HR-only folder(s) (``dataroot_gt``: one path or a list, e.g. T91 and BSD200); LR = common's MATLAB-exact
+    bicubic of the mod-cropped HR."""
 
     def __init__(self, opt):
         super().__init__(opt)
-        root = opt.get("dataroot_gt")
-        if not root:
-            raise ValueError("dataset option 'dataroot_gt' is required for BicubicImageDataset")
-        if not os.path.isdir(root):
-            raise FileNotFoundError(f"{root}: no such folder (dataroot_gt); put the HR images there or fix the options file")
-        self.names = scan_images(root)
-        if not self.names:
-            raise ValueError(f"{root}: no images found")
+        roots = opt.get("dataroot_gt")
+        roots = [roots] if isinstance(roots, str) else roots
+        if not roots or not all(isinstance(r, str) and r for r in roots):
+            raise ValueError("dataset option 'dataroot_gt' (a folder or a list of folders) is required for "
+                             f"BicubicImageDataset, got {opt.get('dataroot_gt')!r}")
+        self.names = []
+        for root in roots:
+            if not os.path.isdir(root):
+                raise FileNotFoundError(f"{root}: no such folder (dataroot_gt); put the HR images there or fix the options file")
+            found = scan_images(root)
+            if not found:
+                raise ValueError(f"{root}: no images found")
+            self.names += found
         self.lq_sizes = []
         for p in self.names:
             img = imread(p)

@@ -53,6 +53,8 @@ def check_sizes(pairs, scale):
 def _need_dir(path, key):
     if not path:
         raise ValueError(f"dataset option '{key}' is required for this layout")
+    if not isinstance(path, str):
+        raise ValueError(f"dataset option '{key}' must be one folder for this layout, got {path!r}")
     if not os.path.isdir(path):
         raise FileNotFoundError(f"{path}: no such folder ({key}); put the dataset there or fix the options file")
 

@@ -119,3 +119,17 @@ def test_set5_pairs_and_bicubic_lr_match_the_shipped_lr(shared_dir):
         a, b = paired[i], made[i]
         assert a["name"] == b["name"]
         assert torch.equal(a["lq"], b["lq"]) and torch.equal(a["gt"], b["gt"])
+
+
+def test_hr_only_folders_combine_and_too_small_training_images_are_left_out(tmp_path, capsys):
+    imwrite(tmp_path / "t91" / "big.png", _img(64, 64, 1))
+    imwrite(tmp_path / "t91" / "tiny.png", _img(20, 20, 2))          # LR 5x5 < the 8x8 patch
+    imwrite(tmp_path / "bsd" / "other.png", _img(48, 40, 3))
+    roots = [str(tmp_path / "t91"), str(tmp_path / "bsd")]
+    ds = build_dataset(_opt(type="BicubicImageDataset", dataroot_gt=roots, phase="train", gt_size=32))
+    assert [os.path.basename(n) for n in ds.names] == ["big.png", "other.png"] and ds.n == 2
+    assert "tiny.png (LR 5x5 is smaller than the 8x8 patch)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="smaller than the 32x32 training patch"):  # nothing left: an error, not an empty set
+        build_dataset(_opt(type="BicubicImageDataset", dataroot_gt=[str(tmp_path / "t91")], phase="train", gt_size=128))
+    with pytest.raises(ValueError, match="one folder for this layout"):
+        build_dataset(_opt(dataroot_gt=roots, dataroot_lq=str(tmp_path / "bsd")))
