@@ -2,10 +2,11 @@
 import torch
 from torch.utils import data
 
-from dgpnet.data.paired_image_dataset import BicubicImageDataset, PairedImageDataset, SingleImageDataset
+from dgpnet.data.paired_image_dataset import (BicubicImageDataset, PairedImageDataset, RealDegradationDataset,
+                                              SingleImageDataset)
 
 DATASETS = {"PairedImageDataset": PairedImageDataset, "BicubicImageDataset": BicubicImageDataset,
-            "SingleImageDataset": SingleImageDataset}
+            "RealDegradationDataset": RealDegradationDataset, "SingleImageDataset": SingleImageDataset}
 
 __all__ = ["DATASETS", "build_dataset", "build_dataloader"]
 

@@ -9,9 +9,10 @@ from common.degradations import bi, modcrop
 from common.imresize import imresize
 from common.io import imread, scan_images
 from dgpnet.data.pairing import check_sizes, find_pairs
+from dgpnet.data.real_degradation import degrade_real
 from dgpnet.data.transforms import augment, img2tensor, paired_random_crop, to_rgb
 
-__all__ = ["PairedImageDataset", "BicubicImageDataset", "SingleImageDataset"]
+__all__ = ["PairedImageDataset", "BicubicImageDataset", "RealDegradationDataset", "SingleImageDataset"]
 
 
 class _Base(data.Dataset):
@@ -105,6 +106,31 @@ class BicubicImageDataset(_Base):
     def load_pair(self, i):
         gt = modcrop(to_rgb(imread(self.names[i])), self.scale)
         return bi(gt, self.scale), gt
+
+
+class RealDegradationDataset(BicubicImageDataset):
+    """HR-only folder(s) like BicubicImageDataset; the LR is made by ``degrade_real`` (Real-ESRGAN's second-order
+    degradation): for training from each random HR patch, with fresh parameters every time; for validation
+    from the whole image, with parameters fixed by its index (the same LR on every run)."""
+
+    def load_pair(self, i):
+        gt = modcrop(to_rgb(imread(self.names[i])), self.scale)
+        if self.train:
+            return None, gt
+        return degrade_real(gt, self.scale, np.random.default_rng([1000003, i])), gt
+
+    def __getitem__(self, i):
+        if not self.train:
+            return super().__getitem__(i)
+        i = i % self.n
+        _, gt = self._load(i)
+        rng = np.random.default_rng([self.seed, int(torch.randint(0, 2 ** 31, (1,)).item()), i])
+        size = self.opt["gt_size"]
+        top, left = int(rng.integers(0, gt.shape[0] - size + 1)), int(rng.integers(0, gt.shape[1] - size + 1))
+        gt = augment([gt[top:top + size, left:left + size]], self.opt["use_hflip"], self.opt["use_rot"], rng)[0]
+        name = os.path.splitext(os.path.basename(self.out_names[i]))[0]
+        return {"lq": img2tensor(degrade_real(gt, self.scale, rng)), "gt": img2tensor(gt), "lq_path": self.names[i],
+                "name": name}
 
 
 class SingleImageDataset(_Base):

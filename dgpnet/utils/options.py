@@ -20,7 +20,7 @@ SCALES = (1, 2, 3, 4, 8)
 
 _DATASET = {
     "name": Str(REQUIRED), "type": Str("PairedImageDataset", choices=("PairedImageDataset", "BicubicImageDataset",
-                                                                      "SingleImageDataset")),
+                                                                      "RealDegradationDataset", "SingleImageDataset")),
     "layout": Str("folders"), "dataroot": Str(None), "dataroot_gt": Any(None), "dataroot_lq": Str(None),
     "filename_tmpl": Str("{}"), "io_backend": {"type": Str("disk", choices=("disk",))}, "gt_size": Int(192, min=1),
     "use_hflip": Bool(True), "use_rot": Bool(True), "num_worker_per_gpu": Int(4, min=0),
