@@ -35,18 +35,30 @@ def _convertible(m):
 def _to_dgconv(conv, branches, **dg):
     layer = DGConv(conv.in_channels, conv.out_channels, stride=conv.stride[0], bias=conv.bias is not None,
                    branches=branches, **dg).to(conv.weight.device, conv.weight.dtype)
-    if "vc" in layer.names:   # start the vanilla branch from the old weights
-        layer.weight_vc.copy_(conv.weight.reshape_as(layer.weight_vc))
+    if "vc" not in layer.names:
+        return layer
+    # The converted layer starts as the old convolution: the new branches at zero (their gradients are not
+    # zero, so they learn), the vanilla branch holds the old weights divided by its balance factor. A network
+    # keeps its own initialisation (MSRResNet's residual convs are scaled by 0.1); fresh branches at the
+    # default scale made a converted MSRResNet's output 700x too large at the start.
+    for name in layer.names:
+        getattr(layer, f"weight_{name}").zero_()
         if conv.bias is not None:
-            layer.bias_vc.copy_(conv.bias)
+            getattr(layer, f"bias_{name}").zero_()
+    layer.weight_vc.copy_(conv.weight.reshape_as(layer.weight_vc))
+    a_vc = layer.alphas()[layer.names.index("vc")]
+    layer.weight_vc.div_(a_vc)
+    if conv.bias is not None:
+        layer.bias_vc.copy_(conv.bias / a_vc)
     return layer
 
 
 def convert(model, branches=BRANCHES, **dg):
     """A deep copy of ``model`` whose 3x3 (padding 1, groups 1) convolutions are DGConvs.
 
-    The vanilla branch starts from the old weights; the other branches are freshly initialised,
-    so the converted network is meant to be (re)trained. Other convolutions are kept.
+    Each converted layer computes what the old convolution did (new branches at zero, the vanilla branch
+    from the old weights; without a vanilla branch the DGConv is freshly initialised), so the converted
+    network starts as the original and is meant to be (re)trained. Other convolutions are kept.
     """
     new = copy.deepcopy(model)
     if _convertible(new):

@@ -76,17 +76,21 @@ def test_convert_srresnet_to_dgconv_and_back():
     x = torch.rand(1, 3, 10, 10)
     with torch.no_grad():
         assert conv(x).shape == base(x).shape == (1, 3, 20, 20)
+        assert _rel(conv(x), base(x)) <= 1e-5          # the converted network starts as the original
     perturb(conv, std=0.05)
     back = fuse(conv).eval()
     assert count_parameters(back) == count_parameters(base)
     assert count_flops(back, x) == count_flops(base, x)
     with torch.no_grad():
         assert _rel(conv(x), back(x)) <= 1e-5
-    # a 1x1 convolution is kept; the vanilla branch starts from the old 3x3 weights
+    # a 1x1 convolution is kept; the vanilla branch starts from the old 3x3 weights (over its balance
+    # factor), the new branches at zero
     m = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Conv2d(4, 4, 3, padding=1))
     c = convert(m)
     assert type(c[0]) is nn.Conv2d and isinstance(c[1], DGConv)
-    assert torch.equal(c[1].weight_vc.view(4, 4, 3, 3), m[1].weight)
+    a_vc = c[1].alphas()[c[1].names.index("vc")]
+    torch.testing.assert_close(c[1].weight_vc.view(4, 4, 3, 3) * a_vc, m[1].weight)
+    assert all(not getattr(c[1], f"weight_{n}").any() for n in c[1].names if n != "vc")
 
 
 def test_convert_then_train_step_runs():
@@ -94,6 +98,9 @@ def test_convert_then_train_step_runs():
     loss = net(torch.rand(1, 3, 8, 8)).abs().mean()
     loss.backward()
     assert all(p.grad is not None for p in net.parameters())
+    # the zero-initialised branches learn: their gradients are not zero
+    dg = next(m for m in net.modules() if isinstance(m, DGConv))
+    assert all(getattr(dg, f"weight_{n}").grad.abs().sum() > 0 for n in dg.names)
 
 
 def test_api_upscale_whole_tiled_and_gray(tmp_path):
