@@ -3,6 +3,9 @@
 G step (D frozen, in train mode): pixel L1 + VGG feature L1 + image-level RaGAN + pixel-level GAN
 on the D map + attention-weighted L1. D step (SR detached): RaGAN on the image logits plus the
 per-pixel BCE on the maps (weight 1).
+
+With a one-score discriminator (``"model": "ESRGAN"``, VGG-style D) there is no map: the per-pixel GAN and
+attention terms drop out and the procedure is ESRGAN's (content losses + RaGAN).
 """
 import torch
 
@@ -40,8 +43,11 @@ class FASRGANModel(BaseModel):
 
     @staticmethod
     def _D(D, x):
-        """D's image score and pixel map, as float32 for the losses."""
-        score, pmap = D(x)
+        """D's image score and pixel map (None for a one-score D), as float32 for the losses."""
+        out = D(x)
+        if not isinstance(out, tuple):
+            return out.float(), None
+        score, pmap = out
         return score.float(), pmap.float()
 
     def optimize_parameters(self, step):
@@ -61,11 +67,11 @@ class FASRGANModel(BaseModel):
                     l = self.l_gan_w * ragan_g_loss(self.cri_gan, real_score, fake_score)
                     log["l_g_gan"] = l.item()
                     total = total + l
-                if self.l_mask_w > 0:
+                if self.l_mask_w > 0 and fake_map is not None:
                     l = self.l_mask_w * pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=True)
                     log["l_g_mask"] = l.item()
                     total = total + l
-                if self.l_atten_w > 0:
+                if self.l_atten_w > 0 and fake_map is not None:
                     l = self.l_atten_w * attention_pixel_loss(sr, self.hr, fake_map)
                     log["l_g_atten"] = l.item()
                     total = total + l
@@ -77,8 +83,12 @@ class FASRGANModel(BaseModel):
             fake_score, fake_map = self._D(self.net("D"), sr.detach())
             l_d_real = 0.5 * self.cri_gan(real_score - fake_score.mean(), True)
             l_d_fake = 0.5 * self.cri_gan(fake_score - real_score.mean(), False)
-            l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)
-        self._step("D", l_d_real + l_d_fake + l_d_mask)
-        log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(), l_d_mask=l_d_mask.item(),
+            l_d = l_d_real + l_d_fake
+            if fake_map is not None:
+                l_d_mask = pixel_gan_loss(self.cri_gan, real_map, fake_map, for_generator=False)
+                log["l_d_mask"] = l_d_mask.item()
+                l_d = l_d + l_d_mask
+        self._step("D", l_d)
+        log.update(l_d_real=l_d_real.item(), l_d_fake=l_d_fake.item(),
                    D_real=real_score.mean().item(), D_fake=fake_score.mean().item())
         return log

@@ -11,7 +11,7 @@ from common.options import check as check_schema
 
 __all__ = ["OptionError", "parse", "strip_comments", "TRAIN_SCHEMA", "TEST_SCHEMA"]
 
-MODELS = ("SR", "FASRGAN", "FsSRGAN")
+MODELS = ("SR", "FASRGAN", "FsSRGAN", "ESRGAN")
 PRECISIONS = ("fp32", "fp16", "bf16")   # common.precision; whether the device runs it is checked at start-up
 # keys of the authors' files that name the only variant implemented here (any other value is an error):
 # G and E without normalisation, D with batch norm, LeakyReLU, conv-norm-act order, no grouped convolutions
@@ -71,6 +71,11 @@ def _check(opt, path, is_train):
         ds["name"] = ds["name"] or name
     if opt["model"] == "FASRGAN" and is_train and "network_D" not in opt:
         opt["network_D"] = check_schema({}, _NET_D, path, "network_D")
+    if opt["model"] == "ESRGAN" and is_train:
+        opt.setdefault("network_D", check_schema({"which_model_D": "discriminator_vgg_128"}, _NET_D, path, "network_D"))
+        if opt["network_D"]["which_model_D"] == "Unet":
+            fail(path, "'model' ESRGAN takes a one-score discriminator (network_D.which_model_D "
+                       "discriminator_vgg_128 or discriminator_vgg_192); the U-Net is FASRGAN's")
     if opt["model"] == "FsSRGAN":
         opt.setdefault("network_E", check_schema({}, _NET_E, path, "network_E"))
         if is_train and "network_D" not in opt:

@@ -19,6 +19,7 @@ TERMS = {
     "FASRGAN": {"l_g_pix", "l_g_fea", "l_g_gan", "l_g_mask", "l_g_atten", "l_g_total", "l_d_real", "l_d_fake",
                 "l_d_mask", "D_real", "D_fake"},
     "FsSRGAN": {"l_g_pix", "l_g_fea", "l_g_gan", "l_g_total", "l_d_real", "l_d_fake", "D_real", "D_fake"},
+    "ESRGAN": {"l_g_pix", "l_g_fea", "l_g_gan", "l_g_total", "l_d_real", "l_d_fake", "D_real", "D_fake"},
 }
 
 
@@ -39,7 +40,7 @@ def _records(exp):
         return [json.loads(line) for line in f]
 
 
-@pytest.mark.parametrize("kind", ["RRDB_PSNR", "FASRGAN", "FsSRGAN"])
+@pytest.mark.parametrize("kind", ["RRDB_PSNR", "FASRGAN", "FsSRGAN", "ESRGAN"])
 def test_train_resume_and_test(env, kind, capsys):
     tmp = env["tmp"]
     alex = env["alex"] if kind == "FASRGAN" else None     # LPIPS during validation, as the authors' runs
@@ -50,6 +51,8 @@ def test_train_resume_and_test(env, kind, capsys):
     assert [r["iter"] for r in recs] == [1, 2]
     for r in recs:
         assert TERMS[kind] <= set(r), set(r)
+        if kind == "ESRGAN":       # one score per image: no map, no per-pixel or attention term
+            assert not {"l_g_mask", "l_g_atten", "l_d_mask"} & set(r)
         assert all(math.isfinite(v) for k, v in r.items() if isinstance(v, float))
     nets = ["G"] + (["D"] if kind != "RRDB_PSNR" else []) + (["E"] if kind == "FsSRGAN" else [])
     for n in nets:
