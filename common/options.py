@@ -24,7 +24,7 @@ import re
 from common.cli import UsageError
 
 __all__ = ["OptionError", "REQUIRED", "Field", "Int", "Num", "Bool", "Str", "List", "Any", "Section", "Entries",
-           "strip_comments", "read_json", "check", "parse", "fail"]
+           "strip_comments", "read_json", "check", "parse", "fail", "apply_overrides"]
 
 REQUIRED = object()
 
@@ -249,3 +249,22 @@ def check(data, schema, path, where=""):
 def parse(path, schema):
     """Read ``path`` and check it against ``schema``; returns a plain dict."""
     return check(read_json(path), schema, os.fspath(path))
+
+
+def apply_overrides(raw, overrides, path):
+    """BasicSR's ``--force_yml``: each ``a:b=value`` sets ``raw['a']['b']`` (value parsed as JSON if it can be)."""
+    for item in overrides or ():
+        if "=" not in item:
+            fail(path, f"override {item!r} is not key:sub=value")
+        keys, value = item.split("=", 1)
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            pass
+        node, parts = raw, keys.split(":")
+        for k in parts[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                fail(path, f"override {item!r}: '{k}' is not a section")
+        node[parts[-1]] = value
+    return raw

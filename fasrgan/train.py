@@ -38,6 +38,8 @@ def parse_args(argv=None):
                    help="resume from the largest training_states/<iter>.state of this experiment")
     p.add_argument("--debug", action="store_true",
                    help="debug_ name prefix, print every iteration, validate/save every 8; full tracebacks")
+    p.add_argument("--force_opt", "--force_yml", nargs="+", default=None, metavar="KEY:SUB=VALUE",
+                   help="override options, e.g. train:niter=1000 name=run2 (unknown keys are still an error)")
     p.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -85,7 +87,7 @@ def save_checkpoint_set(model, it, per_epoch, dirs, opt, best):
 
 
 def train(args):
-    opt = parse(args.opt, is_train=True)
+    opt = parse(args.opt, is_train=True, overrides=args.force_opt)
     if args.debug:
         if not opt["name"].startswith("debug"):
             opt["name"] = "debug_" + opt["name"]

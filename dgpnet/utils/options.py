@@ -8,7 +8,7 @@ import inspect
 import json
 import os
 
-from common.options import (REQUIRED, Any, Bool, Entries, Field, Int, List, Num, OptionError, Str, fail, read_json,
+from common.options import (REQUIRED, Any, apply_overrides, Bool, Entries, Field, Int, List, Num, OptionError, Str, fail, read_json,
                             strip_comments)
 from common.options import check as check_schema
 from common.precision import PrecisionError, normalise
@@ -108,25 +108,6 @@ def _check_network(net, path):
         schema["dgconv"] = Bool(False)   # convert the network's 3x3 convolutions to DGConv
     given = check_schema(net, schema, path, "network_g")
     return {k: v for k, v in given.items() if k in net or k == "type"}
-
-
-def apply_overrides(raw, overrides, path):
-    """BasicSR's ``--force_yml``: each ``a:b=value`` sets ``raw['a']['b']`` (value parsed as JSON if it can be)."""
-    for item in overrides or ():
-        if "=" not in item:
-            fail(path, f"override {item!r} is not key:sub=value")
-        keys, value = item.split("=", 1)
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            pass
-        node, parts = raw, keys.split(":")
-        for k in parts[:-1]:
-            node = node.setdefault(k, {})
-            if not isinstance(node, dict):
-                fail(path, f"override {item!r}: '{k}' is not a section")
-        node[parts[-1]] = value
-    return raw
 
 
 def parse_options(path, is_train=True, debug=False, overrides=None):

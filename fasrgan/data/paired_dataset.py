@@ -38,6 +38,10 @@ def tensor2img(t):
     return np.floor(t.numpy().transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8)
 
 
+class PatchTooLarge(ValueError):
+    """A training image smaller than the patch."""
+
+
 class PairedDataset(Dataset):
     """Training (random patches) or validation/test (whole images) pairs."""
 
@@ -49,7 +53,11 @@ class PairedDataset(Dataset):
         self.use_flip, self.use_rot = opt.get("use_flip", False), opt.get("use_rot", False)
         hr_dir, lr_dir = opt["dataroot_HR"], opt.get("dataroot_LR")
         key = f"datasets.{key or phase}"
-        for k, d in (("dataroot_HR", hr_dir), ("dataroot_LR", lr_dir)):
+        hr_dirs = [hr_dir] if isinstance(hr_dir, str) else hr_dir
+        if not hr_dirs or not all(isinstance(d, str) and d for d in hr_dirs) or (lr_dir and len(hr_dirs) != 1):
+            raise ValueError(f"{key}.dataroot_HR must be a folder (or, without dataroot_LR, a list of folders), "
+                             f"got {hr_dir!r}")
+        for k, d in [("dataroot_HR", d) for d in hr_dirs] + [("dataroot_LR", lr_dir)]:
             if d and not os.path.isdir(d):
                 raise FileNotFoundError(f"{key}.{k}: {d}: no such folder (put the images there or fix the option)")
         if self.train and (self.patch <= 0 or self.patch % scale):
@@ -57,16 +65,30 @@ class PairedDataset(Dataset):
         if lr_dir:
             self.pairs = pair_images(lr_dir, hr_dir, scale=scale, filename_tmpl=opt.get("filename_tmpl") or "{}")
         else:
-            hr = scan_images(hr_dir)
-            if not hr:
-                raise ValueError(f"{hr_dir}: no images found")
-            self.pairs = [(None, p) for p in hr]
+            self.pairs = []
+            for d in hr_dirs:
+                hr = scan_images(d)
+                if not hr:
+                    raise ValueError(f"{d}: no images found")
+                self.pairs += [(None, p) for p in hr]
         # read once: validates every file and keeps decoding out of the training loop
-        self._cache, used = [], 0
+        self._cache, used, kept, small = [], 0, [], []
         for lr, hr in self.pairs:
-            pair = self._load(lr, hr)
+            try:
+                pair = self._load(lr, hr)
+            except PatchTooLarge as exc:
+                if lr is not None:
+                    raise ValueError(str(exc)) from None
+                small.append(str(exc))
+                continue
+            kept.append((lr, hr))
             used += pair[0].nbytes + pair[1].nbytes
             self._cache.append(pair if used <= CACHE_BYTES else None)
+        if small and not kept:
+            raise ValueError(small[0])
+        for text in small:     # an HR-only set such as T91 has a few images smaller than the patch (EDSR skips them)
+            print(f"left out of training: {text}")
+        self.pairs = kept
 
     def pair(self, idx):
         """(LR, HR) uint8 arrays of item ``idx``."""
@@ -86,7 +108,7 @@ class PairedDataset(Dataset):
         if min(lh, lw) < 1:
             raise ValueError(f"{hr_path}: {hr.shape[1]}x{hr.shape[0]} is smaller than the scale {self.scale}")
         if self.train and (hr.shape[0] < self.patch or hr.shape[1] < self.patch):
-            raise ValueError(f"{hr_path}: {hr.shape[1]}x{hr.shape[0]} is smaller than HR_size {self.patch}")
+            raise PatchTooLarge(f"{hr_path}: {hr.shape[1]}x{hr.shape[0]} is smaller than HR_size {self.patch}")
         return lr, hr
 
     def __len__(self):

@@ -5,7 +5,7 @@ types and ranges). Missing keys take the defaults below (the authors' NoneDict r
 """
 import os
 
-from common.options import (REQUIRED, Bool, Entries, Int, List, Num, OptionError, Section, Str, fail, read_json,
+from common.options import (REQUIRED, Any, Bool, apply_overrides, Entries, Int, List, Num, OptionError, Section, Str, fail, read_json,
                             strip_comments)
 from common.options import check as check_schema
 
@@ -27,7 +27,7 @@ _NET_D = {"which_model_D": Str("Unet", choices=("Unet", "discriminator_vgg_192_e
           "in_nc": Int(3, min=1), "nf": Int(64, min=1), "in_size": Int(None, min=1), "n_down": Int(6, min=1),
           "bn_eps_bug": Bool(False), "norm_type": Str("batch", choices=("batch",)),
           "act_type": Str("leakyrelu", choices=("leakyrelu",)), "mode": Str("CNA", choices=("CNA",))}
-_DATASET = {"name": Str(None), "mode": Str("LRHR", choices=("LRHR",)), "dataroot_HR": Str(REQUIRED),
+_DATASET = {"name": Str(None), "mode": Str("LRHR", choices=("LRHR",)), "dataroot_HR": Any(REQUIRED),
             "dataroot_LR": Str(None), "filename_tmpl": Str("{}"), "subset_file": Str(None, choices=(None,)),
             "use_shuffle": Bool(True), "n_workers": Int(0, min=0), "batch_size": Int(16, min=1),
             "HR_size": Int(128, min=1), "use_flip": Bool(True), "use_rot": Bool(True)}
@@ -83,10 +83,11 @@ def _check(opt, path, is_train):
                                             "network_D")
 
 
-def parse(path, is_train=True):
-    """Read, check and complete an option file; returns a plain dict."""
+def parse(path, is_train=True, overrides=None):
+    """Read, check and complete an option file (plus ``--force_opt`` ``overrides``); returns a plain dict."""
     path = os.fspath(path)
-    opt = check_schema(read_json(path), TRAIN_SCHEMA if is_train else TEST_SCHEMA, path)
+    raw = apply_overrides(read_json(path), overrides, path)
+    opt = check_schema(raw, TRAIN_SCHEMA if is_train else TEST_SCHEMA, path)
     _check(opt, path, is_train)
     opt["is_train"] = is_train
     opt["opt_path"] = os.path.abspath(path)

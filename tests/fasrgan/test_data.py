@@ -43,3 +43,13 @@ def test_too_small_and_missing_and_mismatched(tmp_path):
     os.remove(os.path.join(lr, "img1x4.png"))
     with pytest.raises(ValueError, match="img1"):
         PairedDataset(_opt(hr, lr), 4, "train")
+
+
+def test_hr_only_folders_combine_and_too_small_training_images_are_left_out(tmp_path, capsys):
+    a, _ = make_images(str(tmp_path / "a"), n=2, size=40)
+    b, _ = make_images(str(tmp_path / "b"), n=1, size=24, seed=3)     # smaller than the 32 patch
+    ds = PairedDataset(_opt([a, b], size=32), 4, "train")
+    assert len(ds) == 2 and all(os.path.dirname(hr) == a for _, hr in ds.pairs)
+    assert "left out of training" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="list of folders"):
+        PairedDataset(_opt([a, b], a), 4, "train")

@@ -14,7 +14,8 @@ def test_comments_are_stripped_outside_strings():
     assert json.loads(strip_comments(text)) == {"a": "http://x//y", "b": 1}
 
 
-@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "fasrgan", "options", "*", "*.json"))))
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "fasrgan", "options", "**", "*.json"),
+                                                  recursive=True)))
 def test_shipped_option_files_parse(path):
     opt = parse(path, is_train="/train/" in path.replace(os.sep, "/"))
     assert opt["scale"] == 4 and opt["name"]
@@ -59,3 +60,30 @@ def test_defaults_fill_missing_keys(tmp_path):
     p = _write(tmp_path, '{"name": "x", "datasets": {"train": {"dataroot_HR": "a"}}}')
     o = parse(p)
     assert o["train"]["lr_G"] == 1e-4 and o["logger"]["print_freq"] == 200 and o["network_G"]["nb"] == 23
+
+
+def test_force_opt_overrides_keys_and_still_checks_them(tmp_path):
+    from fasrgan.utils.options import parse
+    path = os.path.join(REPO, "fasrgan", "options", "train", "reduced", "train_FASRGAN.json")
+    opt = parse(path, overrides=["train:niter=7", "name=run2", 'datasets:train:dataroot_HR=["a", "b"]'])
+    assert opt["train"]["niter"] == 7 and opt["name"] == "run2"
+    assert opt["datasets"]["train"]["dataroot_HR"] == ["a", "b"]
+    with pytest.raises(OptionError, match="niterr"):
+        parse(path, overrides=["train:niterr=7"])
+
+
+def test_reduced_arms_differ_only_in_their_discriminator_and_sharing():
+    """The ablation's GAN arms: identical data, patch, batch, iterations, schedule and loss weights."""
+    def opts(n):
+        return parse(os.path.join(REPO, "fasrgan", "options", "train", "reduced", f"train_{n}.json"))
+    arms = {n: opts(n) for n in ("ESRGAN", "FASRGAN", "FsSRGAN")}
+    for o in arms.values():
+        assert o["datasets"]["train"] == arms["FASRGAN"]["datasets"]["train"]
+        same = ("niter", "lr_G", "lr_D", "lr_steps", "pixel_weight", "feature_weight", "gan_weight", "manual_seed")
+        assert all(o["train"][k] == arms["FASRGAN"]["train"][k] for k in same)
+        assert o["train"]["feature_weight"] == 0
+    assert arms["ESRGAN"]["network_D"]["which_model_D"] == "discriminator_vgg_128"
+    assert arms["FASRGAN"]["network_D"]["which_model_D"] == "Unet"
+    psnr = opts("RRDB_PSNR")
+    fs = opts("Fs_RRDB_PSNR")
+    assert psnr["network_G"]["nb"] == fs["network_G"]["nb"] + fs["network_E"]["nb"] == 6
