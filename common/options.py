@@ -23,7 +23,7 @@ import re
 
 from common.cli import UsageError
 
-__all__ = ["OptionError", "REQUIRED", "Field", "Int", "Num", "Bool", "Str", "List", "Any", "Section", "Entries",
+__all__ = ["OptionError", "REQUIRED", "Field", "Int", "Num", "Bool", "Str", "List", "Any", "Folders", "Section", "Entries",
            "strip_comments", "read_json", "check", "parse", "fail", "apply_overrides"]
 
 REQUIRED = object()
@@ -74,6 +74,11 @@ def List(default=REQUIRED, item=None, null=None):
 
 def Any(default=None):
     return Field("any", default, null=True)
+
+
+def Folders(default=REQUIRED, null=None):
+    """A folder, or a list of folders whose images are read as one set (e.g. T91 and BSD200)."""
+    return Field("folders", default, null=null)
 
 
 class Section:
@@ -180,6 +185,11 @@ def _value(value, f, key, path):
         bad = "true or false"
     elif f.kind == "str" and (not isinstance(value, str) or (f.default is REQUIRED and not value)):
         bad = "a non-empty string" if f.default is REQUIRED else "a string"
+    elif f.kind == "folders":
+        ok = isinstance(value, str) and value or (isinstance(value, list) and value
+                                                  and all(isinstance(v, str) and v for v in value))
+        if not ok:
+            bad = "a folder or a non-empty list of folders"
     elif f.kind == "list":
         if not isinstance(value, list):
             bad = "a list"

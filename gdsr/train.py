@@ -41,6 +41,8 @@ def parse_args(argv):
     p.add_argument("--launcher", choices=["none", "pytorch"], default="none")
     p.add_argument("--auto_resume", action="store_true", help="resume from the newest training state")
     p.add_argument("--debug", action="store_true", help="name debug_<name>: print every iter, val/save every 8")
+    p.add_argument("--force_opt", "--force_yml", nargs="+", default=None, metavar="KEY:SUB=VALUE",
+                   help="override options, e.g. train:niter=1000 name=run2 (unknown keys are still an error)")
     p.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -113,7 +115,7 @@ def check_inputs(train_set, val_sets):
 
 
 def train(args):
-    opt = parse(args.opt, is_train=True, debug=args.debug)
+    opt = parse(args.opt, is_train=True, debug=args.debug, overrides=args.force_opt)
     try:
         gdist.init_dist(args.launcher)
     except RuntimeError as exc:

@@ -8,8 +8,8 @@ import inspect
 import json
 import os
 
-from common.options import (REQUIRED, Any, apply_overrides, Bool, Entries, Field, Int, List, Num, OptionError, Str, fail, read_json,
-                            strip_comments)
+from common.options import (REQUIRED, Any, Bool, Entries, Field, Folders, Int, List, Num, OptionError, Str,
+                            apply_overrides, fail, read_json, strip_comments)
 from common.options import check as check_schema
 from common.precision import PrecisionError, normalise
 
@@ -21,7 +21,7 @@ SCALES = (1, 2, 3, 4, 8)
 _DATASET = {
     "name": Str(REQUIRED), "type": Str("PairedImageDataset", choices=("PairedImageDataset", "BicubicImageDataset",
                                                                       "RealDegradationDataset", "SingleImageDataset")),
-    "layout": Str("folders"), "dataroot": Str(None), "dataroot_gt": Any(None), "dataroot_lq": Str(None),
+    "layout": Str("folders"), "dataroot": Str(None), "dataroot_gt": Folders(None), "dataroot_lq": Str(None),
     "filename_tmpl": Str("{}"), "io_backend": {"type": Str("disk", choices=("disk",))}, "gt_size": Int(192, min=1),
     "use_hflip": Bool(True), "use_rot": Bool(True), "num_worker_per_gpu": Int(4, min=0),
     "batch_size_per_gpu": Int(16, min=1), "dataset_enlarge_ratio": Int(1, min=1), "prefetch_mode": Str(None, choices=(None,)),

@@ -5,8 +5,8 @@ types and ranges). Missing keys take the defaults below (the authors' NoneDict r
 """
 import os
 
-from common.options import (REQUIRED, Any, Bool, apply_overrides, Entries, Int, List, Num, OptionError, Section, Str, fail, read_json,
-                            strip_comments)
+from common.options import (REQUIRED, Bool, Entries, Folders, Int, List, Num, OptionError, Section, Str,
+                            apply_overrides, fail, read_json, strip_comments)
 from common.options import check as check_schema
 
 __all__ = ["OptionError", "parse", "strip_comments", "TRAIN_SCHEMA", "TEST_SCHEMA"]
@@ -27,7 +27,7 @@ _NET_D = {"which_model_D": Str("Unet", choices=("Unet", "discriminator_vgg_192_e
           "in_nc": Int(3, min=1), "nf": Int(64, min=1), "in_size": Int(None, min=1), "n_down": Int(6, min=1),
           "bn_eps_bug": Bool(False), "norm_type": Str("batch", choices=("batch",)),
           "act_type": Str("leakyrelu", choices=("leakyrelu",)), "mode": Str("CNA", choices=("CNA",))}
-_DATASET = {"name": Str(None), "mode": Str("LRHR", choices=("LRHR",)), "dataroot_HR": Any(REQUIRED),
+_DATASET = {"name": Str(None), "mode": Str("LRHR", choices=("LRHR",)), "dataroot_HR": Folders(REQUIRED),
             "dataroot_LR": Str(None), "filename_tmpl": Str("{}"), "subset_file": Str(None, choices=(None,)),
             "use_shuffle": Bool(True), "n_workers": Int(0, min=0), "batch_size": Int(16, min=1),
             "HR_size": Int(128, min=1), "use_flip": Bool(True), "use_rot": Bool(True)}

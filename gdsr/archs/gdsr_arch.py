@@ -17,9 +17,12 @@ class GDSRNet(nn.Module):
     eval mode (``return_all=True`` forces the tuple); ``forward_all`` also returns the mask."""
 
     def __init__(self, in_nc=3, out_nc=3, nf=64, gc=32, nb_e=2, nb_l_1=10, nb_l_2=5, nb_h_1=5, nb_h_2=10,
-                 nb_m=5, scale=4):
+                 nb_m=5, scale=4, guidance=True, mask=True):
         super().__init__()
-        self.scale = scale
+        # the ablation's switches (gdsr/README.md, "The claim at a reduced scale"); the same modules either way:
+        # guidance=False feeds zeros instead of the low-frequency guide into the high-frequency branch;
+        # mask=False fixes the mask at 1, so the fused output is the high-frequency features alone
+        self.scale, self.guidance, self.use_mask = scale, guidance, mask
         # registration order = the authors' state_dict order
         # the first conv is bare here (key body_ex.0.weight), unlike the wrapped convs elsewhere
         self.body_ex = nn.Sequential(nn.Conv2d(in_nc, nf, 3, 1, 1), rrdb_group(nb_e, nf, gc))
@@ -47,10 +50,13 @@ class GDSRNet(nn.Module):
         f = self.body_ex(x)
         guide = self.body_l1(f)
         fl = self.HR_conv0_l(self.upsampler_l(self.LR_conv_l(self.body_l2(guide))))
-        h = self.concat(torch.cat((guide, self.body_h1(f)), 1))
+        h = self.concat(torch.cat((guide if self.guidance else torch.zeros_like(guide), self.body_h1(f)), 1))
         fh = self.HR_conv0_h(self.upsampler_h(self.LR_conv_h(self.body_h2(h))))
-        # the LeakyReLU of HR_conv0_m before the sigmoid is the authors' and is kept
-        mask = torch.sigmoid(self.HR_conv0_m(self.upsampler_m(self.LR_conv_M(self.body_m(f)))))
+        if self.use_mask:
+            # the LeakyReLU of HR_conv0_m before the sigmoid is the authors' and is kept
+            mask = torch.sigmoid(self.HR_conv0_m(self.upsampler_m(self.LR_conv_M(self.body_m(f)))))
+        else:
+            mask = torch.ones_like(fh)
         fused = self.HR_conv1_m(mask * fh + (1 - mask) * fl)
         return {"low": self.HR_conv1_l(fl), "high": self.HR_conv1_h(fh), "fused": fused, "mask": mask}
 

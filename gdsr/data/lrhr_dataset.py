@@ -37,12 +37,22 @@ class _LRHRBase(torch.utils.data.Dataset):
             if not self.pairs:
                 raise ValueError(f"{opt['dataroot_LR']}: no images found ({where}.dataroot_LR)")
             return
-        _check_folder(opt["dataroot_HR"], f"{where}.dataroot_HR")
+        roots = opt["dataroot_HR"] if isinstance(opt["dataroot_HR"], list) else [opt["dataroot_HR"]]
+        if not roots or not all(isinstance(r, str) and r for r in roots) or (opt["dataroot_LR"] and len(roots) != 1):
+            raise ValueError(f"{where}.dataroot_HR must be a folder (or, without dataroot_LR, a list of folders), "
+                             f"got {opt['dataroot_HR']!r}")
+        for root in roots:
+            _check_folder(root, f"{where}.dataroot_HR")
         if opt["dataroot_LR"]:
             _check_folder(opt["dataroot_LR"], f"{where}.dataroot_LR")
-            self.pairs = pair_images(opt["dataroot_LR"], opt["dataroot_HR"], scale, opt["filename_tmpl"])
+            self.pairs = pair_images(opt["dataroot_LR"], roots[0], scale, opt["filename_tmpl"])
         else:
-            self.pairs = [(None, p) for p in scan_images(opt["dataroot_HR"])]
+            self.pairs = []
+            for root in roots:
+                found = [(None, p) for p in scan_images(root)]
+                if not found:
+                    raise ValueError(f"{root}: no images found ({where}.dataroot_HR)")
+                self.pairs += found
         if not self.pairs:
             raise ValueError(f"{opt['dataroot_HR']}: no images found ({where}.dataroot_HR)")
 
@@ -82,6 +92,22 @@ class TrainDataset(_LRHRBase):
         super().__init__(opt, scale, "datasets.train")
         self.lr_size = opt["HR_size"] // scale
         self.hflip, self.rot = opt["use_flip"], opt["use_rot"]
+        if not opt["dataroot_LR"]:
+            self._leave_out_small(opt["HR_size"])
+
+    def _leave_out_small(self, hr_size):
+        """An HR-only set such as T91 has a few images smaller than the patch: leave them out (EDSR does),
+        with a note, rather than fail in the middle of training; none left is an error naming the first."""
+        small = []
+        for pair in self.pairs:
+            h, w = imread(pair[1]).shape[:2]
+            if min(h, w) // self.scale < self.lr_size:
+                small.append((pair, f"{pair[1]}: {w}x{h} is smaller than HR_size {hr_size}"))
+        if small and len(small) == len(self.pairs):
+            raise ValueError(small[0][1])
+        for pair, text in small:
+            print(f"left out of training: {text}")
+            self.pairs.remove(pair)
 
     def __getitem__(self, item):
         i, seed = item if isinstance(item, tuple) else (item, item)

@@ -13,7 +13,7 @@ from common.precision import autocast, grad_scaler
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.utils.dist import get_dist_info
 
-G_KEYS = ("in_nc", "out_nc", "nf", "gc", "nb_e", "nb_l_1", "nb_l_2", "nb_h_1", "nb_h_2", "nb_m")
+G_KEYS = ("in_nc", "out_nc", "nf", "gc", "nb_e", "nb_l_1", "nb_l_2", "nb_h_1", "nb_h_2", "nb_m", "guidance", "mask")
 
 
 def train_device(opt):

@@ -7,8 +7,8 @@ relative to ``path.root`` (default: the current folder).
 import json
 import os
 
-from common.options import (REQUIRED, Bool, Entries, Int, List, Num, OptionError, Str, fail, read_json,
-                            strip_comments)
+from common.options import (REQUIRED, Bool, Entries, Folders, Int, List, Num, OptionError, Str, apply_overrides,
+                            fail, read_json, strip_comments)
 from common.options import check as check_schema
 
 __all__ = ["OptionError", "parse", "dump", "read_json", "strip_comments", "TRAIN_SCHEMA", "TEST_SCHEMA"]
@@ -23,7 +23,7 @@ NETWORK_G = {
     "upsample_mode": Str("upconv", choices=("upconv",)), "in_nc": Int(3, min=1), "out_nc": Int(3, min=1),
     "nf": Int(64, min=1), "gc": Int(32, min=1), "group": Int(1, choices=(1,)), "nb_e": Int(2, min=1),
     "nb_l_1": Int(10, min=1), "nb_l_2": Int(5, min=1), "nb_h_1": Int(5, min=1), "nb_h_2": Int(10, min=1),
-    "nb_m": Int(5, min=1),
+    "nb_m": Int(5, min=1), "guidance": Bool(True), "mask": Bool(True),
 }
 NETWORK_D = {
     "which_model_D": Str("discriminator_vgg_128", choices=("discriminator_vgg_128",)),
@@ -33,7 +33,7 @@ NETWORK_D = {
 }
 _LRHR = {"mode": Str("LRHR", choices=("LRHR",)), "dataroot_LR": Str(None), "filename_tmpl": Str("{}")}
 DATASET_TRAIN = dict(_LRHR, **{
-    "name": Str("train"), "dataroot_HR": Str(REQUIRED), "cache_LR": Str("experiments/lr_cache", null=True),
+    "name": Str("train"), "dataroot_HR": Folders(REQUIRED), "cache_LR": Str("experiments/lr_cache", null=True),
     "use_shuffle": Bool(True), "n_workers": Int(4, min=0), "batch_size": Int(32, min=1), "HR_size": Int(128, min=1),
     "use_flip": Bool(True), "use_rot": Bool(True),
 })
@@ -82,10 +82,12 @@ TEST_SCHEMA = {
 }
 
 
-def parse(path, is_train=True, debug=False):
-    """Read, check and complete an option file; returns a plain dict with absolute paths."""
+def parse(path, is_train=True, debug=False, overrides=None):
+    """Read, check and complete an option file (plus ``--force_opt`` ``overrides``); returns a plain dict with
+    absolute paths."""
     path = os.fspath(path)
-    opt = check_schema(read_json(path), TRAIN_SCHEMA if is_train else TEST_SCHEMA, path)
+    raw = apply_overrides(read_json(path), overrides, path)
+    opt = check_schema(raw, TRAIN_SCHEMA if is_train else TEST_SCHEMA, path)
     datasets = opt["datasets"]
     if not datasets:
         fail(path, "datasets must hold at least one dataset")
@@ -100,7 +102,7 @@ def parse(path, is_train=True, debug=False):
     opt["path"]["root"] = root
     for ds in datasets.values():
         for key in ("dataroot_HR", "dataroot_LR", "cache_LR"):
-            ds[key] = _resolve(root, ds[key])
+            ds[key] = [_resolve(root, d) for d in ds[key]] if isinstance(ds[key], list) else _resolve(root, ds[key])
     if is_train:
         _finish_train(opt, path, root, debug)
     else:

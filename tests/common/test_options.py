@@ -69,3 +69,13 @@ def test_file_errors(tmp_path):
         _parse(tmp_path, "{}")
     with pytest.raises(OptionError, match="none.json: no such option file"):
         parse(str(tmp_path / "none.json"), SCHEMA)
+
+
+def test_folders_field_takes_one_folder_or_a_list():
+    from common.options import Folders, check
+    schema = {"root": Folders()}
+    assert check({"root": "a"}, schema, "x.json")["root"] == "a"
+    assert check({"root": ["a", "b"]}, schema, "x.json")["root"] == ["a", "b"]
+    for bad in ([], [""], ["a", 3], 5, ""):
+        with pytest.raises(OptionError, match="a folder or a non-empty list of folders"):
+            check({"root": bad}, schema, "x.json")

@@ -132,8 +132,8 @@ def test_mismatched_pair_and_tiny_image(data, capsys):
     opt["datasets"]["train"]["dataroot_LR"] = "lr"
     _fails(gdsr_train.main, ["-opt", write_opt(data / "o.json", opt)], capsys, "im0x4.png", "does not match")
     opt = train_opt(data, "y", "DualSR_pretrain")
-    opt["datasets"]["train"]["HR_size"] = 64             # LR patch 16 > the 12x14 LR images
-    _fails(gdsr_train.main, ["-opt", write_opt(data / "o.json", opt)], capsys, "smaller than the 16x16 LR patch")
+    opt["datasets"]["train"]["HR_size"] = 64             # LR patch 16 > the 12x14 LR images: found before training
+    _fails(gdsr_train.main, ["-opt", write_opt(data / "o.json", opt)], capsys, "im0.png", "smaller than HR_size 64")
 
 
 def test_test_script_missing_checkpoint(data, capsys):
