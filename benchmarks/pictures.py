@@ -16,6 +16,7 @@ import os
 from benchmarks.bicubic import BUNDLED_ROOT, find_set
 from benchmarks.methods import METHODS, upscaler
 from benchmarks.progress import bar
+from common.curves import save_image_grid
 from common.degradations import bi, modcrop
 from common.io import imread, scan_images
 from common.metrics import calculate_psnr
@@ -112,14 +113,8 @@ def crop_grid(methods, root, out, scale=4, size=128, picks=PICKS):
             ax.imshow(crop, cmap="gray" if crop.ndim == 2 else None)
             ax.set_xlabel(f"{calculate_psnr(crop, hr_crop, 0):.2f} dB", fontsize=9)
         del fn    # free the network before the next one is loaded
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(f"x{scale}, {n * scale}x{n * scale} HR crops (red box); PSNR on Y of the crop below each", fontsize=10)
-    path = os.path.join(out, "crop_grid.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_image_grid(fig, axes, f"x{scale}, {n * scale}x{n * scale} HR crops (red box); PSNR on Y of the crop "
+                           "below each", os.path.join(out, "crop_grid.png"))
 
 
 def rmse_niqe_plot(rows, out, methods=METHODS, set_name=None, scale=4):

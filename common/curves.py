@@ -8,7 +8,7 @@ import math
 
 from common.io import atomic_write
 
-__all__ = ["plot_curves", "plot_panels"]
+__all__ = ["plot_curves", "plot_panels", "save_image_grid"]
 
 
 def _pyplot():
@@ -69,3 +69,15 @@ def plot_panels(path, panels, title="", xlabel="iteration"):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     _save(fig, path, plt)
+
+
+def save_image_grid(fig, axes, title, path):
+    """Finish a grid of image panels (no ticks, ``title`` above) and write it to ``path`` atomically."""
+    import matplotlib.pyplot as plt
+
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path, plt)
+    return path

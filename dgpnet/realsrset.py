@@ -18,6 +18,7 @@ import time
 import numpy as np
 import torch
 
+from common.curves import save_image_grid
 from common.imresize import imresize
 from common.io import imread, scan_images
 from common.niqe import calculate_niqe
@@ -99,14 +100,8 @@ def grid(fns, lr_dir, picks, out):
             axes[i, j].imshow(crop)
             axes[i, j].set_title(label, fontsize=9)
             axes[i, j].set_xlabel(f"NIQE {calculate_niqe(crop):.2f}", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(f"RealSRSet x4, no ground truth: the centre {WINDOW}x{WINDOW} LR window of each image", fontsize=10)
-    path = os.path.join(out, "realsrset_grid.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_image_grid(fig, axes, f"RealSRSet x4, no ground truth: the centre {WINDOW}x{WINDOW} LR window of "
+                           "each image", os.path.join(out, "realsrset_grid.png"))
 
 
 def main(argv=None):
