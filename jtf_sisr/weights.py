@@ -10,7 +10,7 @@ ARCH_KEYS = ("model", "n_resblocks", "n_feats", "res_scale", "n_stages", "n_grad
 
 def bundled_path(model, scale):
     """The bundled file of ``model`` at ``scale``: the trained paper-size network where one ships
-    (``JTF-SISR_x4.pt``), else the small preview (``*_preview_x<s>.pt``); see weights/README.md."""
+    (``JTF-SISR_x<s>.pt``), else the small preview (``*_preview_x<s>.pt``); see weights/README.md."""
     name = "JTF-SISR" if model.lower() == "model" else model.upper()
     trained = os.path.join(WEIGHTS_DIR, f"{name}_x{scale}.pt")
     return trained if os.path.isfile(trained) else os.path.join(WEIGHTS_DIR, f"{name}_preview_x{scale}.pt")
