@@ -1,9 +1,12 @@
 """The package contract (docs/api.md): MODELS, build, load, upscale; plus fuse and convert.
 
     from dgpnet import api
+    net = api.load("dgpnet", 4)                       # the bundled bicubic-trained file, when it ships
     net = api.load("dgpnet", 4, weights="experiments/x/models/net_g_latest.pth")  # fused, eval
     sr = api.upscale(net, lr_uint8_rgb, tile=256)
 """
+import os
+
 import torch
 
 from common.precision import autocast
@@ -16,6 +19,7 @@ from dgpnet.utils.tiling import run
 __all__ = ["MODELS", "build", "load", "upscale", "fuse", "convert"]
 
 MODELS = ("dgpnet", "dgpnet_s")
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (overlap tiling only)
 
 
@@ -30,16 +34,26 @@ def build(name, scale, **cfg):
     return DGPNet(**dict(PRESETS[name], upscale=scale, **cfg))
 
 
+def bundled_path(name, scale, kind="bicubic"):
+    """Where the bundled fused export of ``name`` at ``scale`` lives: ``weights/DGPNet_x4.pth`` (bicubic-trained)
+    or, with ``kind="real"``, ``weights/DGPNet_real_x4.pth`` (synthetic real-world degradations)."""
+    stem = {"dgpnet": "DGPNet", "dgpnet_s": "DGPNet-S"}[name]
+    return os.path.join(WEIGHTS_DIR, f"{stem}{'_real' if kind == 'real' else ''}_x{scale}.pth")
+
+
 def load(name, scale, weights=None, fused=True):
     """DGPNet with ``weights`` (a train.py ``net_g_*.pth`` or a fuse.py export), in eval mode.
 
-    The returned network is fused (plain convolutions only) unless ``fused=False``. There are no
-    bundled weights: the authors have not released any.
+    The returned network is fused (plain convolutions only) unless ``fused=False``. ``weights=None``: the
+    bundled file (``bundled_path``; weights trained here, as the authors have released none), an error
+    naming it when it does not ship.
     """
     _check_name(name)
     if weights is None:
-        raise FileNotFoundError(f"no bundled weights for {name} x{scale} (the authors released none); "
-                                "pass weights=<net_g_*.pth from dgpnet/train.py or a dgpnet/fuse.py export>")
+        weights = bundled_path(name, scale)
+        if not os.path.isfile(weights):
+            raise FileNotFoundError(f"{weights}: no bundled weights for {name} x{scale} (the authors released none); "
+                                    "pass weights=<net_g_*.pth from dgpnet/train.py or a dgpnet/fuse.py export>")
     net, was_fused = load_weights(dict(PRESETS[name], type="DGPNet", upscale=scale), weights)
     if net.upscale != scale:
         raise ValueError(f"{weights}: the checkpoint is x{net.upscale}, not x{scale}")

@@ -155,3 +155,18 @@ def test_srresnet_with_dgconv_from_options_roundtrip(tmp_path):
     x = torch.rand(1, 3, 8, 8)
     with torch.no_grad():
         assert _rel(net(x), a.eval()(x)) == 0 and _rel(net(x), b.eval()(x)) <= 1e-5
+
+
+def test_load_without_weights_reads_the_bundled_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="DGPNet_x4.pth: no bundled weights"):
+        api.load("dgpnet", 4)
+    torch.manual_seed(0)
+    net = perturb(api.build("dgpnet", 4, num_feat=8, num_block=1, reduction=4), std=0.02)
+    torch.save({"params": fuse(net).state_dict(), "network_g": {"num_feat": 8, "num_block": 1, "reduction": 4}},
+               api.bundled_path("dgpnet", 4))
+    loaded = api.load("dgpnet", 4)
+    x = torch.rand(1, 3, 6, 6)
+    with torch.no_grad():
+        assert _rel(loaded(x), net.eval()(x)) <= 1e-5
+    assert api.bundled_path("dgpnet", 4, "real").endswith("DGPNet_real_x4.pth")
