@@ -119,7 +119,7 @@ def rows(images=1, preset="fast", num_iters=60, darm=False, **options):
     learned correction (the fast preset cut to ``num_iters``) on ``images`` Set5 crops."""
     out = [correction_row()]
     if darm:
-        out.append(darsr_row(images, preset, num_iters, **options))
+        out.append(darsr_row(images, preset, num_iters, **{"correction": "darm", **options}))
     return out + [srfbn_row()]
 
 

@@ -3,10 +3,11 @@
 Two models:
 
 * ``srfbn_s``: the frozen SR network alone (SRFBN-S, bundled authors' weights at x2 and x4);
-* ``darsr``: the whole per-image method. ``upscale`` learns the correction filter (and the kernel)
-  on the given image, corrects it and super-resolves it with the model's SRFBN-S. ``build`` uses
-  the ``tiny`` preset (4 iterations, for tests), ``load`` the ``fast`` one; every option of
-  ``darsr/options.py`` (``preset``, ``num_iters``, ``seed``, ...) may be passed to either.
+* ``darsr``: the whole per-image method. ``upscale`` estimates the kernel (and, with DARM, learns the
+  correction filter) on the given image, corrects it and super-resolves it with the model's SRFBN-S.
+  ``build`` uses the ``tiny`` preset (4 iterations, for tests), ``load`` the ``fast`` one (KernelGAN's kernel
+  and the closed-form correction; ``correction="darm"`` for DARM); every option of ``darsr/options.py``
+  (``preset``, ``num_iters``, ``seed``, ...) may be passed to either.
 """
 import copy
 
@@ -102,7 +103,8 @@ def upscale(model, img, tile=None, tile_overlap=None, precision="fp32"):
 def correct(lr, scale, iters=None, seed=0, preset="fast", device="cpu", precision="fp32", **overrides):
     """Run DARSR on one uint8 LR image; returns (corrected LR, SR, kernel).
 
-    ``iters`` overrides the preset's joint-stage iterations (``num_iters``); ``precision`` is
+    ``iters`` overrides the preset's iterations: DARM's joint stage (``num_iters``) and, for the fast preset's
+    closed-form correction, KernelGAN's (``kernelgan_iters``); ``precision`` is
     ``--precision`` (fp32, fp16 on CUDA, bf16); any other option of ``darsr/options.py``
     (``dsem_iters``, ``batch_size``, ``darm_init``, ...) may be passed as a keyword.
     """
@@ -110,7 +112,7 @@ def correct(lr, scale, iters=None, seed=0, preset="fast", device="cpu", precisio
     from darsr.options import make_config
 
     if iters is not None:
-        overrides["num_iters"] = int(iters)
+        overrides["num_iters"] = overrides["kernelgan_iters"] = int(iters)
     conf = make_config(scale_factor=scale, seed=seed, preset=preset, device=device, precision=precision,
                        **overrides)
     result = run_image(np.asarray(lr), conf)

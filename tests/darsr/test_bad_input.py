@@ -82,6 +82,9 @@ def test_options_match_the_original():
     assert parse(["--scalr_factor", "4", "--scale_factor_downsampler", "0.25"]).scale_factor == 4
     fast = parse(["--preset", "fast", "--num_iters", "7"])
     assert fast.num_iters == 7 and fast.dsem_iters == 200 and fast.batch_size == 4
+    assert fast.correction == "analytic" and parse(["--preset", "paper"]).correction == "darm"
+    assert parse(["--preset", "fast", "--correction", "darm"]).correction == "darm"      # explicit wins
+    assert parse(["--preset", "fast", "--oracle", "--gt_dir", "x"]).correction == "darm"  # the oracle needs DARM
     with pytest.raises(SystemExit):
         parse(["--lambda_cycle", "0.5"])                       # int-typed, as in the original
     with pytest.raises(ConfigError):
