@@ -15,9 +15,10 @@ recipe, seed 0: the same set on every run), true kernels saved. Per image and as
 * ``raw``            the raw LR (no correction);
 * ``analytic_true``  the LR corrected by the closed-form filter of the TRUE kernel (Hussein et al. 2020;
                      ``darsr.correction_filter``, eps ``--eps_true``): the ceiling of a kernel-based correction;
-* ``analytic``       ``darsr --correction analytic``: G and D trained as in KernelGAN, then the
+* ``analytic``       ``darsr --preset fast`` (``--correction analytic``): G and D trained as in KernelGAN, then the
                      closed-form filter of G's kernel (honest: the GT only scores);
-* ``darsr``          ``darsr --preset fast``: the paper's learned correction (DSEM, then G/D/DARM), honest;
+* ``darsr``          ``darsr --preset fast --correction darm``: the paper's learned correction (DSEM, then
+                     G/D/DARM) at the fast schedule, honest;
                      its kernel is also scored through the closed-form filter (``darsr_kernel_analytic``);
 * ``darsr_true``     the same with the TRUE kernel in G's place (G and D not trained): the ceiling of DARM's
                      correction stage (x2 only: there the true kernels are 13x13 on G's sampling grid).
