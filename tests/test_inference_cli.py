@@ -11,12 +11,12 @@ from common.io import imread, imwrite, save_checkpoint
 from tests.conftest import REPO
 
 PACKAGES = ("jtf_sisr", "gdsr", "fasrgan", "dgpnet")
-NO_BUNDLED = ("gdsr", "fasrgan", "dgpnet")
+NO_BUNDLED = ("gdsr", "fasrgan")
 SUFFIX = {"jtf_sisr": "jtf_sisr_x4", "gdsr": "gdsr_x4", "fasrgan": "fasrgan_x4", "dgpnet": "dgpnet_x4"}
 
 
 def _checkpoint(package, folder):
-    """A weights file api.load accepts: None for jtf_sisr (bundled preview x4), else a random network."""
+    """A weights file api.load accepts: None for jtf_sisr (bundled x4), else a random network."""
     torch.manual_seed(0)
     path = os.path.join(folder, f"{package}.pth")
     if package == "jtf_sisr":
