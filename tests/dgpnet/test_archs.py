@@ -119,8 +119,8 @@ def test_api_upscale_whole_tiled_and_gray(tmp_path):
 def test_api_load_checkpoint_and_errors(tmp_path):
     from common.io import save_checkpoint
 
-    with pytest.raises(FileNotFoundError, match="weights="):
-        api.load("dgpnet", 4)
+    with pytest.raises(FileNotFoundError, match="DGPNet-S_x4.pth: no bundled weights.*weights="):
+        api.load("dgpnet_s", 4)                     # only the dgpnet preset at x4 ships
     with pytest.raises(ValueError, match="unknown model"):
         api.build("edsr", 4)
     torch.manual_seed(0)
