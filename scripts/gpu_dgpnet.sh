@@ -13,15 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/gpu_lib.sh
-OUT=${1:-gpu_runs/dgpnet}
-DATA=${DATA:-../shared/datasets}
-SMOKE=${SMOKE:-0}
-mkdir -p "$OUT/options"
-t_start=$(date +%s)
+gpu_start gpu_runs/dgpnet "${1:-}"
 
 if [ "$SMOKE" = 1 ]; then
-    export CUDA_VISIBLE_DEVICES=""
-    python scripts/gpu_prep.py hr_folder "$OUT/train_HR" benchmarks/data/Set14/HR --min_size 48 --crop 48 --limit 4
     ITERS=${ITERS:-4}; TRAIN_SECONDS=${TRAIN_SECONDS:-120}
     net=(network_g.num_feat=8 network_g.num_block=1)
     hw=(num_gpu=0 precision='"fp32"')

@@ -14,15 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/gpu_lib.sh
-OUT=${1:-gpu_runs/fasrgan}
-DATA=${DATA:-../shared/datasets}
-SMOKE=${SMOKE:-0}
-mkdir -p "$OUT/options"
-t_start=$(date +%s)
+gpu_start gpu_runs/fasrgan "${1:-}"
 
 if [ "$SMOKE" = 1 ]; then
-    export CUDA_VISIBLE_DEVICES=""
-    python scripts/gpu_prep.py hr_folder "$OUT/train_HR" benchmarks/data/Set14/HR --min_size 48 --crop 48 --limit 4
     PSNR_ITERS=${PSNR_ITERS:-2}; GAN_ITERS=${GAN_ITERS:-2}; PSNR_SECONDS=${PSNR_SECONDS:-120}; GAN_SECONDS=${GAN_SECONDS:-120}
     common=(precision='"fp32"' gpu_ids=null datasets.train.n_workers=0 datasets.train.batch_size=2
             datasets.train.HR_size=32 network_G.nf=8 network_G.nb=1 network_G.gc=4 logger.print_freq=1)

@@ -14,15 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/gpu_lib.sh
-OUT=${1:-gpu_runs/gdsr}
-DATA=${DATA:-../shared/datasets}
-SMOKE=${SMOKE:-0}
-mkdir -p "$OUT/options"
-t_start=$(date +%s)
+gpu_start gpu_runs/gdsr "${1:-}"
 
 if [ "$SMOKE" = 1 ]; then
-    export CUDA_VISIBLE_DEVICES=""
-    python scripts/gpu_prep.py hr_folder "$OUT/train_HR" benchmarks/data/Set14/HR --min_size 48 --crop 48 --limit 4
     PRE_ITERS=${PRE_ITERS:-2}; GAN_ITERS=${GAN_ITERS:-2}; PRE_SECONDS=${PRE_SECONDS:-120}; GAN_SECONDS=${GAN_SECONDS:-120}
     net=(network_G.nf=8 network_G.gc=4 network_G.nb_e=1 network_G.nb_l_1=1 network_G.nb_l_2=1 network_G.nb_h_1=1
          network_G.nb_h_2=1 network_G.nb_m=1)

@@ -18,3 +18,18 @@ newest_checkpoint() {
     if [ -f "$1/$2" ]; then echo "$1/$2"; return; fi
     ls "$1/$3"[0-9]*.pth 2>/dev/null | sort -V | tail -n 1
 }
+
+# gpu_start DEFAULT_OUT [OUT_DIR]: the BasicSR-style scripts' start: OUT (OUT_DIR or DEFAULT_OUT), DATA, SMOKE,
+# OUT/options made, t_start; with SMOKE=1 also the CPU only and a tiny HR training folder in OUT/train_HR
+# (four 48-pixel crops of the bundled Set14).
+gpu_start() {
+    OUT=${2:-$1}
+    DATA=${DATA:-../shared/datasets}
+    SMOKE=${SMOKE:-0}
+    mkdir -p "$OUT/options"
+    t_start=$(date +%s)
+    if [ "$SMOKE" = 1 ]; then
+        export CUDA_VISIBLE_DEVICES=""
+        python scripts/gpu_prep.py hr_folder "$OUT/train_HR" benchmarks/data/Set14/HR --min_size 48 --crop 48 --limit 4
+    fi
+}
