@@ -9,7 +9,7 @@ from common.degradations import bi, modcrop
 from common.imresize import imresize
 from common.io import imread, scan_images
 from dgpnet.data.pairing import check_sizes, find_pairs
-from dgpnet.data.real_degradation import degrade_real
+from dgpnet.data.real_degradation import degrade_real, usm_sharpen
 from dgpnet.data.transforms import augment, img2tensor, paired_random_crop, to_rgb
 
 __all__ = ["PairedImageDataset", "BicubicImageDataset", "RealDegradationDataset", "SingleImageDataset"]
@@ -111,7 +111,19 @@ class BicubicImageDataset(_Base):
 class RealDegradationDataset(BicubicImageDataset):
     """HR-only folder(s) like BicubicImageDataset; the LR is made by ``degrade_real`` (Real-ESRGAN's second-order
     degradation): for training from each random HR patch, with fresh parameters every time; for validation
-    from the whole image, with parameters fixed by its index (the same LR on every run)."""
+    from the whole image, with parameters fixed by its index (the same LR on every run). ``gt_usm``: the training
+    target is the HR sharpened by ``usm_sharpen`` (Real-ESRGAN's habit; the LR still comes from the plain HR)."""
+
+    def _target(self, i, gt):
+        if not self.opt.get("gt_usm"):
+            return gt
+        key = ("usm", i)
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        sharp = usm_sharpen(gt)
+        if self.cache is not None:
+            self.cache[key] = sharp
+        return sharp
 
     def load_pair(self, i):
         gt = modcrop(to_rgb(imread(self.names[i])), self.scale)
@@ -124,12 +136,14 @@ class RealDegradationDataset(BicubicImageDataset):
             return super().__getitem__(i)
         i = i % self.n
         _, gt = self._load(i)
+        target = self._target(i, gt)
         rng = np.random.default_rng([self.seed, int(torch.randint(0, 2 ** 31, (1,)).item()), i])
         size = self.opt["gt_size"]
         top, left = int(rng.integers(0, gt.shape[0] - size + 1)), int(rng.integers(0, gt.shape[1] - size + 1))
-        gt = augment([gt[top:top + size, left:left + size]], self.opt["use_hflip"], self.opt["use_rot"], rng)[0]
+        box = (slice(top, top + size), slice(left, left + size))
+        gt, target = augment([gt[box], target[box]], self.opt["use_hflip"], self.opt["use_rot"], rng)
         name = os.path.splitext(os.path.basename(self.out_names[i]))[0]
-        return {"lq": img2tensor(degrade_real(gt, self.scale, rng)), "gt": img2tensor(gt), "lq_path": self.names[i],
+        return {"lq": img2tensor(degrade_real(gt, self.scale, rng)), "gt": img2tensor(target), "lq_path": self.names[i],
                 "name": name}
 
 

@@ -2,9 +2,10 @@
 
 HR -> [blur -> random resize -> Gaussian or Poisson noise -> JPEG] -> [blur (p 0.8) -> random resize ->
 noise -> (resize to LR size + sinc) and JPEG in random order] -> LR, every parameter drawn from ``rng``.
-The ranges and probabilities are Real-ESRGAN's published training settings (``SECOND_ORDER``). Not carried
-over: its USM sharpening of the ground truth and its training queue (a pool that mixes degradations across
-batches). Images are float32 RGB in [0, 1] between the steps; JPEG works on the rounded uint8 image.
+The ranges and probabilities are Real-ESRGAN's published training settings (``SECOND_ORDER``). Its sharpened
+training target is ``usm_sharpen`` (the dataset's ``gt_usm``). Not carried over: its training queue (a pool that
+mixes degradations across batches). Images are float32 RGB in [0, 1] between the steps; JPEG works on the rounded
+uint8 image.
 """
 import math
 
@@ -12,7 +13,7 @@ import cv2
 import numpy as np
 from scipy import special
 
-__all__ = ["SECOND_ORDER", "random_blur_kernel", "sinc_kernel", "degrade_real"]
+__all__ = ["SECOND_ORDER", "random_blur_kernel", "sinc_kernel", "degrade_real", "usm_sharpen"]
 
 KERNEL_TYPES = ("iso", "aniso", "generalized_iso", "generalized_aniso", "plateau_iso", "plateau_aniso")
 SECOND_ORDER = {
@@ -139,3 +140,15 @@ def degrade_real(hr, scale, rng, conf=SECOND_ORDER):
 
     img = _jpeg(to_lr(img), rng, second) if rng.random() < 0.5 else to_lr(_jpeg(img, rng, second))
     return np.clip(np.round(img * 255.0), 0, 255).astype(np.uint8)
+
+
+def usm_sharpen(img, weight=0.5, ksize=51, threshold=10):
+    """Unsharp masking of a uint8 HxWx3 image, Real-ESRGAN's target sharpening: add ``weight`` x the detail
+    (image minus a Gaussian blur of size ``ksize``, sigma from OpenCV's rule: 8 for 51) where the detail exceeds
+    ``threshold`` grey levels, with that mask itself blurred so sharpened and untouched regions blend smoothly."""
+    x = img.astype(np.float32) / 255.0
+    detail = x - cv2.GaussianBlur(x, (ksize, ksize), 0)
+    mask = cv2.GaussianBlur((np.abs(detail) * 255.0 > threshold).astype(np.float32), (ksize, ksize), 0)
+    sharp = np.clip(x + weight * detail, 0.0, 1.0)
+    out = mask * sharp + (1.0 - mask) * x
+    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)

@@ -25,7 +25,7 @@ _DATASET = {
     "filename_tmpl": Str("{}"), "io_backend": {"type": Str("disk", choices=("disk",))}, "gt_size": Int(192, min=1),
     "use_hflip": Bool(True), "use_rot": Bool(True), "num_worker_per_gpu": Int(4, min=0),
     "batch_size_per_gpu": Int(16, min=1), "dataset_enlarge_ratio": Int(1, min=1), "prefetch_mode": Str(None, choices=(None,)),
-    "cache": Bool(False), "lq_at_hr_size": Field("any", "auto", choices=("auto", True, False)),
+    "cache": Bool(False), "gt_usm": Bool(False), "lq_at_hr_size": Field("any", "auto", choices=("auto", True, False)),
 }
 
 _METRIC = {"type": Str(REQUIRED, choices=("calculate_psnr", "calculate_ssim")), "crop_border": Int(None, min=0),

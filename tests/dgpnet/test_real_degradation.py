@@ -6,7 +6,7 @@ import torch
 from common.io import imread, imwrite
 from common.metrics import calculate_psnr
 from dgpnet.data import build_dataloader, build_dataset
-from dgpnet.data.real_degradation import SECOND_ORDER, degrade_real, random_blur_kernel, sinc_kernel
+from dgpnet.data.real_degradation import SECOND_ORDER, degrade_real, random_blur_kernel, sinc_kernel, usm_sharpen
 from dgpnet.utils.options import dataset_schema
 
 HR = "benchmarks/data/Set5/HR/butterfly.png"
@@ -56,3 +56,30 @@ def test_training_patches_are_fresh_and_validation_is_fixed(tmp_path):
 def test_recipe_holds_real_esrgan_ranges():
     assert SECOND_ORDER["first"]["noise_range"] == (1, 30) and SECOND_ORDER["second"]["jpeg_range"] == (30, 95)
     assert sum(SECOND_ORDER["kernel_prob"]) == pytest.approx(1)
+
+
+def test_usm_sharpens_edges_and_leaves_flat_regions():
+    img = np.full((64, 64, 3), 100, np.uint8)
+    img[:, 32:] = 160                                                  # one vertical edge
+    out = usm_sharpen(img)
+    assert out[0, 0, 0] == 100 and out[0, 63, 0] == 160               # far from the edge: untouched
+    assert out[0, 31, 0] < 100 and out[0, 32, 0] > 160                 # overshoot on both sides of the edge
+    assert np.array_equal(usm_sharpen(np.full((32, 32, 3), 7, np.uint8)), np.full((32, 32, 3), 7, np.uint8))
+
+
+def test_gt_usm_sharpens_the_target_not_the_input(tmp_path):
+    imwrite(tmp_path / "a.png", imread(HR))
+    opt = dataset_schema()
+    opt.update(scale=4, name="d", type="RealDegradationDataset", dataroot_gt=str(tmp_path), gt_size=64,
+               phase="train", batch_size_per_gpu=1, num_worker_per_gpu=0, cache=True)
+    plain = build_dataset(dict(opt))
+    sharp = build_dataset(dict(opt, gt_usm=True))
+    torch.manual_seed(3)
+    a = plain[0]
+    torch.manual_seed(3)
+    b = sharp[0]
+    assert torch.equal(a["lq"], b["lq"])                               # same patch, same degradation
+    assert not torch.equal(a["gt"], b["gt"])
+    # the target is the sharpened HR cut at the same place: more high-frequency energy than the plain patch
+    lap = lambda t: (t[:, 1:-1, 1:-1] * 4 - t[:, :-2, 1:-1] - t[:, 2:, 1:-1] - t[:, 1:-1, :-2] - t[:, 1:-1, 2:]).abs().mean()
+    assert lap(b["gt"]) > 1.1 * lap(a["gt"])
