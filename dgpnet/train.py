@@ -25,7 +25,7 @@ from common.io import CheckpointError, atomic_write, load_checkpoint  # noqa: E4
 from common.precision import PrecisionError, check, cpu_capability  # noqa: E402
 from common.rng_state import get_state as get_rng_state, seed_all, set_state as set_rng_state  # noqa: E402
 from dgpnet.data import build_dataloader, build_dataset  # noqa: E402
-from dgpnet.models import DGPNetModel  # noqa: E402
+from dgpnet.models import DGPNetGANModel, DGPNetModel  # noqa: E402
 from dgpnet.utils import dist  # noqa: E402
 from dgpnet.utils.misc import get_logger  # noqa: E402
 from dgpnet.utils.options import parse_options  # noqa: E402
@@ -73,7 +73,7 @@ def main(argv=None):
             val_sets[ds_opt["name"]] = build_dataloader(build_dataset(ds_opt), ds_opt)
     for ds in [train_set] + [v.dataset for v in val_sets.values()]:
         ds.load_pair(0)
-    model = DGPNetModel(opt, world)
+    model = {"DGPNetModel": DGPNetModel, "DGPNetGANModel": DGPNetGANModel}[opt["model_type"]](opt, world)
     state = None
     if resume:
         state = load_checkpoint(resume, key=None)
@@ -172,7 +172,8 @@ def main(argv=None):
                     if it % print_freq == 0:
                         log.info(f"[epoch:{epoch:3d}, iter:{it:8,d}, lr:({model.lr():.3e},)] "
                                  f"[time (s): {t_step - t0:.2f}, time/iter: {iter_time / timed:.3f}s "
-                                 f"(data {data_time / timed:.3f}s)] l_pix: {loss:.4e}")
+                                 f"(data {data_time / timed:.3f}s)] "
+                                 + " ".join(f"{k}: {v:.4e}" for k, v in model.last_losses.items()))
                         data_time, iter_time, timed = 0.0, 0.0, 0
                     if val_sets and it % val_freq == 0:
                         validate(it)

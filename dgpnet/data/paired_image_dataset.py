@@ -143,8 +143,11 @@ class RealDegradationDataset(BicubicImageDataset):
         box = (slice(top, top + size), slice(left, left + size))
         gt, target = augment([gt[box], target[box]], self.opt["use_hflip"], self.opt["use_rot"], rng)
         name = os.path.splitext(os.path.basename(self.out_names[i]))[0]
-        return {"lq": img2tensor(degrade_real(gt, self.scale, rng)), "gt": img2tensor(target), "lq_path": self.names[i],
+        item = {"lq": img2tensor(degrade_real(gt, self.scale, rng)), "gt": img2tensor(target), "lq_path": self.names[i],
                 "name": name}
+        if self.opt.get("gt_usm"):
+            item["gt_plain"] = img2tensor(gt)   # a GAN's real images stay unsharpened
+        return item
 
 
 class SingleImageDataset(_Base):

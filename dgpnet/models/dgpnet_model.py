@@ -52,13 +52,17 @@ class DGPNetModel:
         self.warmup = tr["warmup_iter"]
 
     def _optimizer(self, o):
+        return self._make_optimizer(o, self.net_g.parameters())
+
+    @staticmethod
+    def _make_optimizer(o, params):
         o = dict(o)
         kind = o.pop("type")
         classes = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
         if kind not in classes:
             raise ValueError(f"unknown optimizer {kind!r} (choose from Adam, AdamW)")
         o["betas"] = tuple(o["betas"])
-        return classes[kind](self.net_g.parameters(), **o)
+        return classes[kind](params, **o)
 
     def _scheduler(self, s, total):
         if s["type"] == "MultiStepLR":
@@ -85,12 +89,16 @@ class DGPNetModel:
         self.scaler.update()
         self.scheduler.step()
         if self.net_ema is not None:
-            with torch.no_grad():
-                for pe, p in zip(self.net_ema.parameters(), self.net_g.parameters()):
-                    pe.lerp_(p, 1 - self.ema_decay)
-                for be, b in zip(self.net_ema.buffers(), self.net_g.buffers()):
-                    be.copy_(b)
-        return loss.item()
+            self._update_ema()
+        self.last_losses = {"l_pix": loss.item()}
+        return self.last_losses["l_pix"]
+
+    @torch.no_grad()
+    def _update_ema(self):
+        for pe, p in zip(self.net_ema.parameters(), self.net_g.parameters()):
+            pe.lerp_(p, 1 - self.ema_decay)
+        for be, b in zip(self.net_ema.buffers(), self.net_g.buffers()):
+            be.copy_(b)
 
     def lr(self):
         """Learning rate of the last optimisation step (before the scheduler moved it)."""

@@ -33,11 +33,11 @@ _METRIC = {"type": Str(REQUIRED, choices=("calculate_psnr", "calculate_ssim")), 
 _METRICS = Entries([(r".+", _METRIC)], "a metric name")
 
 _COMMON = {
-    "name": Str(REQUIRED), "model_type": Str("DGPNetModel", choices=("DGPNetModel",)),
+    "name": Str(REQUIRED), "model_type": Str("DGPNetModel", choices=("DGPNetModel", "DGPNetGANModel")),
     "scale": Int(4, choices=SCALES), "num_gpu": Int(0, min=0), "manual_seed": Int(0, min=0),
     "precision": Str("fp32"),
     "path": {"pretrain_network_g": Str(None), "param_key_g": Str("auto"), "strict_load_g": Bool(True),
-             "resume_state": Str(None), "experiments_root": Str(None), "results_root": Str(None)},
+             "pretrain_network_d": Str(None), "strict_load_d": Bool(True), "resume_state": Str(None), "experiments_root": Str(None), "results_root": Str(None)},
     "dist_params": {"backend": Str(None, choices=(None, "gloo", "nccl")), "port": Int(29500, min=1)},
 }
 
@@ -52,7 +52,15 @@ TRAIN_SCHEMA = dict(copy.deepcopy(_COMMON), **{
                       "periods": Int(None, min=1), "eta_min": Num(1e-7, min=0)},
         "pixel_opt": {"type": Str("L1Loss"), "loss_weight": Num(1.0, min=0), "reduction": Str("mean"),
                       "eps": Num(1e-12, min=0)},
+        # DGPNetGANModel only: the discriminator's optimizer, the adversarial term, D steps per G step
+        "optim_d": {"type": Str("Adam", choices=("Adam", "AdamW")), "lr": Num(1e-4, positive=True),
+                    "weight_decay": Num(0, min=0), "betas": List([0.9, 0.99], item=Num(min=0))},
+        "gan_opt": {"type": Str("GANLoss", choices=("GANLoss",)), "gan_type": Str("vanilla", choices=("vanilla", "lsgan")),
+                    "real_label_val": Num(1.0), "fake_label_val": Num(0.0), "loss_weight": Num(0.1, min=0)},
+        "net_d_iters": Int(1, min=1), "net_d_init_iters": Int(0, min=0),
     },
+    "network_d": {"type": Str("UNetDiscriminatorSN", choices=("UNetDiscriminatorSN",)), "num_in_ch": Int(3, min=1),
+                  "num_feat": Int(64, min=1), "skip_connection": Bool(True)},
     "val": {"val_freq": Int(5000, min=1), "save_img": Bool(False), "suffix": Str(None), "pbar": Bool(False),
             "tile": Int(None, min=1), "tile_overlap": Int(32, min=0), "metrics": _METRICS},
     "logger": {"print_freq": Int(100, min=1), "save_checkpoint_freq": Int(5000, min=1), "use_tb_logger": Bool(False, choices=(False,)),
