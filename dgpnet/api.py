@@ -41,16 +41,18 @@ def bundled_path(name, scale, kind="bicubic"):
     return os.path.join(WEIGHTS_DIR, f"{stem}{'_real' if kind == 'real' else ''}_x{scale}.pth")
 
 
-def load(name, scale, weights=None, fused=True):
+def load(name, scale, weights=None, fused=True, kind="bicubic"):
     """DGPNet with ``weights`` (a train.py ``net_g_*.pth`` or a fuse.py export), in eval mode.
 
     The returned network is fused (plain convolutions only) unless ``fused=False``. ``weights=None``: the
-    bundled file (``bundled_path``; weights trained here, as the authors have released none), an error
-    naming it when it does not ship.
+    bundled file of ``kind`` ("bicubic" or "real", ``bundled_path``; weights trained here, as the authors have
+    released none), an error naming it when it does not ship.
     """
     _check_name(name)
+    if kind not in ("bicubic", "real"):
+        raise ValueError(f"kind must be 'bicubic' or 'real', got {kind!r}")
     if weights is None:
-        weights = bundled_path(name, scale)
+        weights = bundled_path(name, scale, kind)
         if not os.path.isfile(weights):
             raise FileNotFoundError(f"{weights}: no bundled weights for {name} x{scale} (the authors released none); "
                                     "pass weights=<net_g_*.pth from dgpnet/train.py or a dgpnet/fuse.py export>")
