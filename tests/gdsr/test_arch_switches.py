@@ -43,6 +43,6 @@ def test_switches_cut_exactly_their_path():
 def test_reduced_option_files_and_arm_overrides():
     o = parse("gdsr/options/train/reduced/train_GDSR.json", overrides=["network_G:guidance=false", "network_G:mask=false"])
     assert (o["network_G"]["guidance"], o["network_G"]["mask"]) == (False, False)
-    assert o["train"]["feature_weight"] == 0 and o["network_G"]["nb_l_1"] == 3
+    assert o["train"]["feature_weight"] == 0 and o["network_G"]["nb_l_1"] == 1
     p = parse("gdsr/options/train/reduced/train_GDSR_pretrain.json")
     assert p["network_G"]["guidance"] and p["datasets"]["train"]["dataroot_HR"][0].endswith("T91/HR")
