@@ -12,9 +12,10 @@ import os
 
 import torch
 
+from common.io import load_checkpoint
 from common.precision import autocast
 from common.upscale import as_given, check_image, check_tiling, model_device, to_tensor, to_uint8  # noqa: F401 (gdsr/test.py)
-from gdsr.archs.gdsr_arch import GDSRNet, init_weights
+from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.models.base_model import load_weights
 
 MODELS = ("gdsr",)
@@ -32,17 +33,35 @@ def build(name, scale, **cfg):
     return model
 
 
+_GROUPS = {"nb_e": "body_ex.1", "nb_l_1": "body_l1", "nb_l_2": "body_l2", "nb_h_1": "body_h1", "nb_h_2": "body_h2",
+           "nb_m": "body_m"}
+
+
+def infer_config(state):
+    """nf, gc and the RRDB count of every group (nb_e ... nb_m), read from a GDSR state dict's keys and shapes."""
+    cfg = {"nf": state["body_ex.0.weight"].shape[0], "gc": state["body_ex.1.sub.0.RDB1.conv1.0.weight"].shape[0]}
+    for key, prefix in _GROUPS.items():
+        blocks = {k[len(prefix) + 5:].split(".")[0] for k in state if k.startswith(prefix + ".sub.")}
+        cfg[key] = len(blocks)
+    return cfg
+
+
 def load(name, scale, weights=None, **cfg):
     """GDSR in eval mode with ``weights`` (our ``*_G.pth``, the authors' ``200000_G.pth``, or a
     BasicSR ``params`` file). With ``weights=None`` the bundled ``gdsr/weights/GDSR_x<scale>.pth``,
-    which may not exist: the error says what to pass."""
-    model = build(name, scale, **cfg)
+    which may not exist: the error says what to pass. Without ``cfg`` the block counts and widths are
+    read from the file (``infer_config``), so the full-size and reduced networks both load."""
     if weights is None:
         weights = os.path.join(_BUNDLED, f"GDSR_x{scale}.pth")
         if not os.path.isfile(weights):
             raise FileNotFoundError(
                 f"{weights}: no bundled GDSR x{scale} weights; pass weights=<path to a *_G.pth> (train one "
                 f"with gdsr/train.py, or use the authors' 200000_G.pth from the Baidu link in their README)")
+    if not cfg and os.path.isfile(weights):
+        state = remap_legacy_keys(load_checkpoint(weights))
+        if "body_ex.0.weight" in state and "body_ex.1.sub.0.RDB1.conv1.0.weight" in state:
+            cfg = infer_config(state)
+    model = build(name, scale, **cfg)
     load_weights(model, weights, strict=True)
     return model.eval().to(memory_format=torch.channels_last)   # the faster layout on CPU (see upscale)
 

@@ -178,3 +178,10 @@ def test_api_upscale_and_tiles(tmp_path):
     loaded = api.load("gdsr", 4, weights=str(path), **TINY_G)
     assert not loaded.training
     assert np.array_equal(api.upscale(loaded, img), whole)
+    inferred = api.load("gdsr", 4, weights=str(path))          # sizes read from the file
+    assert np.array_equal(api.upscale(inferred, img), whole)
+
+
+def test_infer_config_reads_every_group_size():
+    cfg = dict(nf=16, gc=8, nb_e=1, nb_l_1=3, nb_l_2=2, nb_h_1=1, nb_h_2=4, nb_m=2)
+    assert api.infer_config(GDSRNet(**cfg).state_dict()) == cfg
