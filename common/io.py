@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "ImageError", "CheckpointError", "IMAGE_EXTENSIONS", "imread", "imwrite", "scan_images",
     "pair_images", "check_pair_size", "load_checkpoint", "save_checkpoint", "atomic_write",
-    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted", "MissingError",
+    "MAX_PIXELS", "header_size", "remove_stale_temps", "uninterrupted", "MissingError", "find_benchmark_set",
 ]
 
 # Largest image imread accepts (width x height): 8192 x 8192, above any SR benchmark HR (DIV2K's
@@ -388,3 +388,18 @@ def uninterrupted():
             signal.signal(s, handler)
     if received:
         raise KeyboardInterrupt(f"signal {received[0]}")
+
+
+BUNDLED_SETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "data")
+
+
+def find_benchmark_set(name, data_root=None):
+    """The HR folder of a benchmark set: ``<data_root>/<name>/HR`` (or ``<data_root>/<name>``), else the copy the
+    repository ships in benchmarks/data (Set5, Set14); None when neither holds images."""
+    for root in (data_root, BUNDLED_SETS):
+        if not root:
+            continue
+        for folder in (os.path.join(root, name, "HR"), os.path.join(root, name)):
+            if os.path.isdir(folder) and scan_images(folder):
+                return folder
+    return None

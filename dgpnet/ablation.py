@@ -24,7 +24,7 @@ import torch
 
 from common.degradations import bi, modcrop
 from common.evaluate import evaluate_pair
-from common.io import imread, load_checkpoint, scan_images
+from common.io import find_benchmark_set, imread, load_checkpoint, scan_images
 from dgpnet import api
 from dgpnet.archs import fuse
 from dgpnet.models.net_utils import load_weights
@@ -35,7 +35,6 @@ ARMS = {
     "dgpnet_plain": ("DGPNet built with plain convolutions", {"type": "DGPNet"}),
     "dgpnet_dgconv": ("DGPNet (DGConv)", {"type": "DGPNet"}),
 }
-BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "data")
 
 
 def _latest(folder, pattern, rx):
@@ -68,12 +67,6 @@ def fused_network(arm, weights):
     return fuse(net).eval()
 
 
-def find_set(name, data_root):
-    for root in (data_root, BUNDLED):
-        for folder in (os.path.join(root or "", name, "HR"), os.path.join(root or "", name)):
-            if root and os.path.isdir(folder) and scan_images(folder):
-                return folder
-    return None
 
 
 def score(net, folder):
@@ -95,7 +88,7 @@ def evaluate_run(arm, run, sets, data_root):
     for name in sets:
         if name in done["scores"]:
             continue
-        folder = find_set(name, data_root)
+        folder = find_benchmark_set(name, data_root)
         if folder is None:
             print(f"skipped {name}: not under {data_root} or benchmarks/data", file=sys.stderr)
             continue

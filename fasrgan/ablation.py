@@ -25,7 +25,7 @@ from common.curves import save_image_grid
 from common.degradations import bi, modcrop
 from common.experiment import latest_state
 from common.imresize import imresize
-from common.io import atomic_write, imread, load_checkpoint, scan_images
+from common.io import atomic_write, find_benchmark_set, imread, load_checkpoint, scan_images
 from common.metrics import calculate_psnr
 from fasrgan import api
 from fasrgan.test import score as score_pair
@@ -46,7 +46,6 @@ GRID_SET = "Set14"
 GRID_PICKS = (("baboon", 300, 340), ("comic", 60, 60), ("zebra", 80, 240))   # image, top, left of the HR crop
 GRID_SIZE = 128   # HR pixels of a crop
 GRID_MARGIN = 16  # LR pixels of context around a crop's LR window
-BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "data")
 BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 
@@ -109,13 +108,6 @@ def count_file_params(path):
     return sum(v.numel() for k, v in state.items() if not k.endswith(BN_BUFFERS))
 
 
-def find_set(name, data_root):
-    """The HR folder of a set: ``<data_root>/<name>/HR`` (or ``<data_root>/<name>``), else the bundled one."""
-    for root in (data_root, BUNDLED):
-        for folder in (os.path.join(root or "", name, "HR"), os.path.join(root or "", name)):
-            if root and os.path.isdir(folder) and scan_images(folder):
-                return folder
-    return None
 
 
 def read_hr(path):
@@ -316,7 +308,7 @@ def main(argv=None):
         return 1
     sets = {}
     for name in a.sets:
-        folder = find_set(name, a.data_root)
+        folder = find_benchmark_set(name, a.data_root)
         if folder is None:
             print(f"note: {name} left out: not under {a.data_root or '(no data root)'} nor benchmarks/data")
         else:
@@ -359,7 +351,7 @@ def main(argv=None):
             {arm: [arm_scores[arm][seed][plot_set] for seed in sorted(arms[arm])] for arm in arms},
             {s: stage_scores[s][plot_set] for s in stages}, bicubic[plot_set])
         print(f"written: {path}")
-    grid_folder = find_set(GRID_SET, a.data_root)
+    grid_folder = find_benchmark_set(GRID_SET, a.data_root)
     path = None
     if grid_folder:
         path = crop_grid(os.path.join(a.out_dir, "fasrgan_ablation_grid.png"), GRID_SET, grid_folder,

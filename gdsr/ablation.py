@@ -32,7 +32,7 @@ from common.degradations import bi, modcrop
 from common.evaluate import evaluate_pair
 from common.experiment import latest_state
 from common.imresize import imresize
-from common.io import atomic_write, imread, scan_images
+from common.io import atomic_write, find_benchmark_set, imread, scan_images
 from common.metrics import calculate_niqe
 from common.upscale import check_image, to_tensor, to_uint8
 from gdsr import api
@@ -47,7 +47,6 @@ ARMS = {
 }
 STAGE1 = "pretrain"
 STAGE1_LABEL = "stage 1 (L1)"
-BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "data")
 GRID_IMAGES = ("baboon", "comic", "zebra")
 GRID_CROP = 128          # HR pixels
 GRID_CONTEXT = 32        # LR pixels of context around a crop (api.DEFAULT_OVERLAP)
@@ -102,15 +101,6 @@ def load_generator(run):
     return api.load("gdsr", run["opt"]["scale"], weights=run["weights"], **{k: g[k] for k in G_KEYS})
 
 
-def find_set(name, data_root):
-    """``<data_root>/<name>/HR`` (or ``<data_root>/<name>``), else the bundled benchmarks/data copy; None if neither."""
-    for root in (data_root, BUNDLED):
-        if not root:
-            continue
-        for folder in (os.path.join(root, name, "HR"), os.path.join(root, name)):
-            if os.path.isdir(folder) and scan_images(folder):
-                return folder
-    return None
 
 
 def hr_and_lr(path):
@@ -402,7 +392,7 @@ def main(argv=None):
         return 1
     folders = {}
     for name in a.sets:
-        folders[name] = find_set(name, a.data_root)
+        folders[name] = find_benchmark_set(name, a.data_root)
         if folders[name] is None:
             print(f"note: {name} not found under {a.data_root or '(no data root)'} or benchmarks/data, skipped",
                   file=sys.stderr)
