@@ -13,7 +13,7 @@
 #
 #   EXP=experiments/gdsr_ablation PRE_ITERS=4000 ITERS=600 SEEDS="1 2" bash scripts/gdsr_ablation.sh
 #   PRECISION=fp32 bash scripts/gdsr_ablation.sh        # on a CPU without native bf16 (the files say bf16)
-#   SMOKE=1 EXP=/tmp/gdsr_smoke bash scripts/gdsr_ablation.sh
+#   SMOKE=1 EXP=<folder> bash scripts/gdsr_ablation.sh
 # SMOKE=1: a few iterations, a tiny network, 32-pixel patches, batch 2, Set5 (benchmarks/data) as training and
 # validation data, bf16 only where the CPU has it natively (else fp32); checks the plumbing, not the claim.
 set -euo pipefail
