@@ -4,9 +4,10 @@
 * ``fs_srgan``: Fs-SRGAN's test-time network G(E(x)): E (1 RRDB, bundled authors' weights) and
   G (RRDBNet on E's 64 channels, nb 16).
 
-Only Fs-SRGAN's E was released in a recoverable form (fasrgan/weights/FsSRGAN_E.pth); generator
-weights must be passed as files (the authors' FASRGAN_G.pth / FsSRGAN_G.pth, ESRGAN's
-RRDB_*_x4.pth, or a net_G_*.pth written by fasrgan/train.py).
+Only Fs-SRGAN's E was released in a recoverable form (fasrgan/weights/FsSRGAN_E.pth). Generator weights are
+passed as files (the authors' FASRGAN_G.pth / FsSRGAN_G.pth, ESRGAN's RRDB_*_x4.pth, or a net_G_*.pth written by
+fasrgan/train.py); ``weights=None`` loads the file of ``kind`` ("gan" or "psnr") bundled at the reduced size
+(``bundled_path``; written by ``python -m fasrgan.export``), an error naming it where it does not ship.
 """
 import os
 
@@ -23,7 +24,10 @@ WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights"
 BUNDLED_E = os.path.join(WEIGHTS_DIR, "FsSRGAN_E.pth")
 DEFAULT_OVERLAP = 32   # LR pixels of context per tile side
 
-__all__ = ["MODELS", "build", "load", "upscale", "load_extractor"]
+__all__ = ["MODELS", "build", "load", "upscale", "load_extractor", "bundled_path"]
+KINDS = ("gan", "psnr")
+_BUNDLED_NAMES = {("fasrgan", "gan"): "FASRGAN", ("fasrgan", "psnr"): "RRDB_PSNR",
+                  ("fs_srgan", "gan"): "FsSRGAN", ("fs_srgan", "psnr"): "Fs_RRDB_PSNR"}
 
 
 def _check_name(name):
@@ -79,23 +83,33 @@ def load_extractor(path=None):
     return _load_strict(FeatureExtractorE(in_nc, nf, nb, gc), state, path).eval()
 
 
-def load(name, scale, weights=None):
+def bundled_path(name, scale, kind="gan"):
+    """Where the bundled reduced-size generator of ``name`` lives: ``weights/<FASRGAN|FsSRGAN>_reduced_x<scale>.pth``
+    (GAN stage) or, with ``kind="psnr"``, its PSNR stage ``weights/<RRDB_PSNR|Fs_RRDB_PSNR>_reduced_x<scale>.pth``."""
+    _check_name(name)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    return os.path.join(WEIGHTS_DIR, f"{_BUNDLED_NAMES[name, kind]}_reduced_x{scale}.pth")
+
+
+def load(name, scale, weights=None, kind="gan"):
     """Network in eval mode with weights.
 
     fasrgan: ``weights`` = a generator file. fs_srgan: ``weights`` = a G file (E is the bundled
-    one), an (E, G) pair of files, or a file holding {'E': ..., 'G': ...} state dicts.
+    one), an (E, G) pair of files, or a file holding {'E': ..., 'G': ...} state dicts. ``weights=None``:
+    the bundled reduced-size file of ``kind`` (``bundled_path``).
     """
     _check_name(name)
+    if weights is None:
+        weights = bundled_path(name, scale, kind)
+        if not os.path.isfile(weights):
+            how = ("'<FASRGAN_G.pth or experiments/<name>/models/net_G_latest.pth>'" if name == "fasrgan" else
+                   "'<FsSRGAN_G.pth>' or weights=('<E.pth>', '<G.pth>')")
+            raise FileNotFoundError(f"{weights}: no bundled {name} x{scale} generator ({kind} stage; the authors' "
+                                    f"files are not recoverable); pass weights={how}")
     if name == "fasrgan":
-        if weights is None:
-            raise FileNotFoundError("fasrgan: no bundled generator weights (the authors' FASRGAN_G.pth is not "
-                                    "recoverable); pass weights='<FASRGAN_G.pth or experiments/<name>/models/"
-                                    "net_G_latest.pth>'")
         net = _rrdb_from_file(weights, scale, expect_in_nc=3)
         return net.eval()
-    if weights is None:
-        raise FileNotFoundError("fs_srgan: only the extractor E is bundled (fasrgan/weights/FsSRGAN_E.pth); pass "
-                                "weights='<FsSRGAN_G.pth>' or weights=('<E.pth>', '<G.pth>')")
     if isinstance(weights, (tuple, list)):
         e_path, g_path = weights
     else:
@@ -106,8 +120,10 @@ def load(name, scale, weights=None):
 
             E = FeatureExtractorE(*_e_cfg(raw["E"]))
             _load_strict(E, _strip_module(raw["E"]), weights)
-            G = RRDBNet(E.out_nc, 3, *infer_rrdb_config(raw["G"])[1:], scale=scale)
-            _load_strict(G, _strip_module(raw["G"]), weights)
+            g_state = _strip_module(raw["G"])
+            _, nf, nb = infer_rrdb_config(g_state)
+            G = RRDBNet(E.out_nc, 3, nf, nb, g_state["model.1.sub.0.RDB1.conv1.0.weight"].shape[0], scale=scale)
+            _load_strict(G, g_state, weights)
             return FsGenerator(E, G).eval()
     E = load_extractor(e_path)
     G = _rrdb_from_file(g_path, scale, expect_in_nc=E.out_nc)

@@ -28,11 +28,32 @@ def test_upscale_shapes_tiling_and_gray(name):
     assert gray.shape == (80, 104, 3)
 
 
-def test_load_without_weights_says_what_to_pass():
-    with pytest.raises(FileNotFoundError, match="weights="):
+def test_load_without_weights_says_what_to_pass(tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="FASRGAN_reduced_x4.pth.*weights="):
         api.load("fasrgan", 4)
-    with pytest.raises(FileNotFoundError, match="FsSRGAN_G"):
-        api.load("fs_srgan", 4)
+    with pytest.raises(FileNotFoundError, match="Fs_RRDB_PSNR_reduced_x4.pth.*FsSRGAN_G"):
+        api.load("fs_srgan", 4, kind="psnr")
+    with pytest.raises(ValueError, match="kind"):
+        api.load("fasrgan", 4, kind="esrgan")
+
+
+def test_export_writes_what_load_reads_without_arguments(tmp_path, monkeypatch):
+    from fasrgan.export import main as export_main
+
+    monkeypatch.setattr(api, "WEIGHTS_DIR", str(tmp_path))
+    net = api.build("fasrgan", 4, nf=8, nb=2, gc=4)
+    torch.save({"params": net.state_dict()}, tmp_path / "net_G_5.pth")
+    assert export_main(["--G", str(tmp_path / "net_G_5.pth"), "--out", api.bundled_path("fasrgan", 4, "psnr")]) == 0
+    fs = api.build("fs_srgan", 4, nf=8, nb=1, gc=4)
+    torch.save({"params": fs.E.state_dict()}, tmp_path / "net_E_5.pth")
+    torch.save({"params": fs.G.state_dict()}, tmp_path / "net_G_fs.pth")
+    assert export_main(["--E", str(tmp_path / "net_E_5.pth"), "--G", str(tmp_path / "net_G_fs.pth"),
+                        "--out", api.bundled_path("fs_srgan", 4)]) == 0
+    x = torch.rand(1, 3, 6, 6)
+    with torch.no_grad():
+        assert torch.equal(api.load("fasrgan", 4, kind="psnr")(x), net(x))
+        assert torch.equal(api.load("fs_srgan", 4)(x), fs(x))
 
 
 def test_load_roundtrip(tmp_path):
