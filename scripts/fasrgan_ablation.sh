@@ -7,7 +7,7 @@
 #   b) GAN runs $EXP/<arm>_s<seed> for each seed of SEEDS, two at a time (ITERS)
 # One thread per run; output of each run in $EXP/<run>.out. Re-running the script resumes unfinished runs
 # (--auto_resume) and skips finished ones. Then: python -m fasrgan.ablation --dir_experiment "$EXP"
-#   EXP=experiments/fasrgan_ablation ITERS=600 PSNR_ITERS=4000 SEEDS="1 2" bash scripts/fasrgan_ablation.sh
+#   EXP=experiments/fasrgan_ablation ITERS=600 PSNR_ITERS=6000 SEEDS="1 2" bash scripts/fasrgan_ablation.sh
 #   PRECISION=fp32 ...       # instead of the option files' bf16 (a CPU without native bf16)
 #   SMOKE=1 EXP=<folder> ... # CPU, fp32, tiny networks, 32-pixel patches of the bundled Set5, 2 iterations
 set -euo pipefail
@@ -20,7 +20,7 @@ if [ "$SMOKE" = 1 ]; then
 fi
 EXP=${EXP:-experiments/fasrgan_ablation}
 ITERS=${ITERS:-600}
-PSNR_ITERS=${PSNR_ITERS:-4000}
+PSNR_ITERS=${PSNR_ITERS:-6000}
 SEEDS=${SEEDS:-"1 2"}
 JOBS=2
 OPTS=fasrgan/options/train/reduced

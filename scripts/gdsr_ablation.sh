@@ -11,7 +11,7 @@
 # (--auto_resume) and skips finished ones (models/<niter>_G.pth present). Then:
 #   python -m gdsr.ablation --dir_experiment "$EXP"
 #
-#   EXP=experiments/gdsr_ablation PRE_ITERS=4000 ITERS=600 SEEDS="1 2" bash scripts/gdsr_ablation.sh
+#   EXP=experiments/gdsr_ablation PRE_ITERS=6000 ITERS=600 SEEDS="1 2" bash scripts/gdsr_ablation.sh
 #   PRECISION=fp32 bash scripts/gdsr_ablation.sh        # on a CPU without native bf16 (the files say bf16)
 #   SMOKE=1 EXP=<folder> bash scripts/gdsr_ablation.sh
 # SMOKE=1: a few iterations, a tiny network, 32-pixel patches, batch 2, Set5 (benchmarks/data) as training and
@@ -37,7 +37,7 @@ if [ "$SMOKE" = 1 ]; then
     freq1=(train:val_freq="$PRE_ITERS" logger:save_checkpoint_freq="$PRE_ITERS")
     freq2=(train:val_freq="$ITERS" logger:save_checkpoint_freq="$ITERS")
 else
-    PRE_ITERS=${PRE_ITERS:-4000}
+    PRE_ITERS=${PRE_ITERS:-6000}
     ITERS=${ITERS:-600}
     tiny=() freq1=() freq2=()
 fi
