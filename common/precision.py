@@ -18,7 +18,7 @@ import torch
 from common.cli import UsageError
 
 __all__ = ["PrecisionError", "PRECISIONS", "normalise", "cpu_capability", "native_bf16", "check", "autocast",
-           "grad_scaler"]
+           "grad_scaler", "training_layout"]
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 _ALIASES = {"fp32": "fp32", "single": "fp32", "float32": "fp32", "fp16": "fp16", "half": "fp16",
@@ -100,3 +100,12 @@ def grad_scaler(precision, device="cpu"):
     p = check(precision, device)
     kind = _device_type(device)
     return torch.amp.GradScaler(kind, enabled=(p == "fp16" and kind == "cuda"))
+
+
+def training_layout(precision):
+    """Memory format for the networks and batches of a training run: channels_last under fp16/bf16 autocast
+    (measured on an AVX512-bf16 CPU, one thread: 1.13x for fasrgan's 6-block RRDBNet at batch 16, LR 24;
+    1.08-1.10x for the GDSR and FASRGAN GAN steps), contiguous in fp32 (0.97-1.07x there: no clear gain)."""
+    import torch
+
+    return torch.contiguous_format if normalise(precision) == "fp32" else torch.channels_last

@@ -9,7 +9,7 @@ from common.experiment import write_checkpoint
 from common.io import CheckpointError, load_checkpoint
 from common.rng_state import get_state as get_rng_state, set_state as set_rng_state
 from common.state_match import load_matching
-from common.precision import autocast, grad_scaler
+from common.precision import autocast, grad_scaler, training_layout
 from fasrgan.models.networks import network_state
 
 
@@ -27,13 +27,14 @@ class BaseModel:
         self.opt, self.device, self.rank, self.world = opt, device, rank, world
         self.is_train = opt["is_train"]
         self.precision = opt.get("precision", "fp32")
+        self.layout = training_layout(self.precision)   # channels_last under fp16/bf16: faster (common.precision)
         self.nets, self.ddp, self.optimizers, self.schedulers, self.scalers = {}, {}, {}, {}, {}
         self.models_dir = None
 
     # -- set-up helpers -------------------------------------------------------------------
     def _finish_nets(self):
         for name, net in self.nets.items():
-            net.to(self.device)
+            net.to(self.device, memory_format=self.layout)
             if self.world > 1 and self.is_train:     # DDP starts every process from rank 0's weights
                 ids = [self.device.index] if self.device.type == "cuda" else None
                 self.ddp[name] = DistributedDataParallel(net, device_ids=ids)
@@ -72,8 +73,8 @@ class BaseModel:
 
     # -- data / inference -------------------------------------------------------------------
     def feed_data(self, data):
-        self.lr = data["LR"].to(self.device)
-        self.hr = data["HR"].to(self.device) if "HR" in data else None
+        self.lr = data["LR"].to(self.device).contiguous(memory_format=self.layout)
+        self.hr = data["HR"].to(self.device).contiguous(memory_format=self.layout) if "HR" in data else None
 
     def generator(self):
         """The LR -> SR network (G, or G after E for Fs-SRGAN)."""

@@ -9,7 +9,7 @@ from common.experiment import write_checkpoint
 from common.io import CheckpointError, load_checkpoint
 from common.rng_state import get_state as rng_state, set_state as set_rng
 from common.state_match import load_matching
-from common.precision import autocast, grad_scaler
+from common.precision import autocast, grad_scaler, training_layout
 from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.utils.dist import get_dist_info
 
@@ -49,13 +49,14 @@ class BaseModel:
         self.device = train_device(opt)
         # forwards and losses under autocast(precision); outputs cast to fp32 before the losses
         self.precision = opt["precision"]
+        self.layout = training_layout(self.precision)   # channels_last under fp16/bf16: faster (common.precision)
         self.scaler = grad_scaler(self.precision, self.device)     # a pass-through except fp16 on CUDA
         self.train_opt = opt["train"]
         self.netG = build_generator(opt)
         init_weights(self.netG, 0.1)
         if opt["path"]["pretrain_model_G"]:
             load_weights(self.netG, opt["path"]["pretrain_model_G"], opt["path"]["strict_load"])
-        self.netG = self.wrap(self.netG.to(self.device))
+        self.netG = self.wrap(self.netG.to(self.device, memory_format=self.layout))
         self.netG.train()
         self.optimizers, self.schedulers = [], []
         self.log_dict = OrderedDict()
@@ -76,8 +77,8 @@ class BaseModel:
         self.schedulers.append(torch.optim.lr_scheduler.MultiStepLR(optimizer, t["lr_steps"], t["lr_gamma"]))
 
     def feed_data(self, batch):
-        self.var_L = batch["LR"].to(self.device, non_blocking=True)
-        self.var_H = batch["HR"].to(self.device, non_blocking=True)
+        self.var_L = batch["LR"].to(self.device, non_blocking=True).contiguous(memory_format=self.layout)
+        self.var_H = batch["HR"].to(self.device, non_blocking=True).contiguous(memory_format=self.layout)
 
     def update_learning_rate(self):
         # stepped after the optimizers (current PyTorch order; the authors stepped before)

@@ -23,7 +23,7 @@ class DualSRModel(DualSRPretrainModel):
         init_weights(net_d, 1.0)
         if opt["path"]["pretrain_model_D"]:
             load_weights(net_d, opt["path"]["pretrain_model_D"], opt["path"]["strict_load"], what="D")
-        self.netD = self.wrap(net_d.to(self.device))
+        self.netD = self.wrap(net_d.to(self.device, memory_format=self.layout))
         self.netD.train()
         self.l_fea_w = t["feature_weight"]
         self.fea_w = {"low": t["cri_fea_low"], "high": t["cri_fea_high"]}

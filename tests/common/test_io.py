@@ -228,3 +228,14 @@ def test_uninterrupted_holds_a_signal_until_the_block_ends(tmp_path):
             done.append(True)
     assert done and (tmp_path / "a.png").is_file()
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_find_benchmark_set_prefers_data_root_then_the_bundled_copy(tmp_path):
+    from common.io import find_benchmark_set
+
+    assert find_benchmark_set("Set5", None).endswith(os.path.join("benchmarks", "data", "Set5", "HR"))
+    (tmp_path / "Set5" / "HR").mkdir(parents=True)
+    assert find_benchmark_set("Set5", str(tmp_path)).endswith(os.path.join("benchmarks", "data", "Set5", "HR"))
+    imwrite(str(tmp_path / "Set5" / "HR" / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    assert find_benchmark_set("Set5", str(tmp_path)) == str(tmp_path / "Set5" / "HR")
+    assert find_benchmark_set("Nope", str(tmp_path)) is None

@@ -136,6 +136,9 @@ def test_bf16_gan_training_on_cpu(env, kind, monkeypatch):
     assert moments and all(v.dtype == torch.float32 for v in moments)
     g = torch.load(os.path.join(exp, "models", "net_G_2.pth"), weights_only=False)["params"]
     assert all(v.dtype == torch.float32 for v in g.values() if v.is_floating_point())
+    # bf16 training runs the networks in channels_last (common.precision.training_layout)
+    conv_weights = [v for v in g.values() if v.dim() == 4 and v.shape[1] > 1 and v.shape[-1] > 1]
+    assert conv_weights and all(v.is_contiguous(memory_format=torch.channels_last) for v in conv_weights)
     log = open(glob.glob(os.path.join(exp, "log", "train_*.log"))[0]).read()
     assert "precision bf16; CPU " in log and "+ native bf16" in log
 

@@ -98,6 +98,10 @@ def test_bf16_training_and_upscale(data, vgg19_file, capsys, monkeypatch):
         state = torch.load(str(data / "experiments" / name / "training_states" / "2.state"), weights_only=True)
         moments = [t for o in state["optimizers"] for st in o["state"].values() for t in st.values() if t.ndim]
         assert moments and all(t.dtype == torch.float32 for t in moments)     # optimizer state stays fp32
+        g = torch.load(str(data / "experiments" / name / "models" / "2_G.pth"), weights_only=True)
+        g = g.get("params", g)
+        convs = [t for t in g.values() if t.dim() == 4 and t.shape[1] > 1 and t.shape[-1] > 1]
+        assert convs and all(t.is_contiguous(memory_format=torch.channels_last) for t in convs)   # bf16 layout
 
     model, img = _tiny_model(), _image(16, 16)
     fp32 = api.upscale(model, img).astype(np.float64)
