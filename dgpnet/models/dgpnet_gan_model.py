@@ -41,12 +41,7 @@ class DGPNetGANModel(DGPNetModel):
         self.gan_loss = GANLoss(**g).to(self.device)
         self.net_d_iters, self.net_d_init_iters = tr["net_d_iters"], tr["net_d_init_iters"]
         self.optimizer_d = self._make_optimizer(tr["optim_d"], self.net_d.parameters())
-        s = tr["scheduler"]
-        if s["type"] == "MultiStepLR":
-            self.scheduler_d = torch.optim.lr_scheduler.MultiStepLR(self.optimizer_d, s["milestones"], s["gamma"])
-        else:
-            self.scheduler_d = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer_d, s["periods"] or tr["total_iter"],
-                                                                          s["eta_min"])
+        self.scheduler_d = self._scheduler(tr["scheduler"], tr["total_iter"], self.optimizer_d)
 
     def optimize(self, batch, current_iter):
         """One G step (pixel + GAN; skipped in the D warm-up and between ``net_d_iters``) and one D step."""

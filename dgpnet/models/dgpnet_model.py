@@ -64,11 +64,12 @@ class DGPNetModel:
         o["betas"] = tuple(o["betas"])
         return classes[kind](params, **o)
 
-    def _scheduler(self, s, total):
+    def _scheduler(self, s, total, optimizer=None):
+        optimizer = optimizer or self.optimizer
         if s["type"] == "MultiStepLR":
-            return torch.optim.lr_scheduler.MultiStepLR(self.optimizer, s["milestones"], s["gamma"])
+            return torch.optim.lr_scheduler.MultiStepLR(optimizer, s["milestones"], s["gamma"])
         if s["type"] == "CosineAnnealingLR":
-            return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, s["periods"] or total, s["eta_min"])
+            return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, s["periods"] or total, s["eta_min"])
         raise ValueError(f"unknown scheduler {s['type']!r} (choose from MultiStepLR, CosineAnnealingLR)")
 
     def optimize(self, batch, current_iter):
