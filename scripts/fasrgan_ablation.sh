@@ -4,7 +4,8 @@
 # attention D (fasrgan); Fs-SRGAN (fssrgan) from its own E + G PSNR stage. Every GAN run has the same data,
 # iterations, schedule and precision; seeds by train.manual_seed. Perceptual weight 0 everywhere (no VGG19 file).
 #   a) PSNR stages $EXP/rrdb_psnr and $EXP/fs_rrdb_psnr, in parallel (PSNR_ITERS, lr halved at 3/4)
-#   b) GAN runs $EXP/<arm>_s<seed> for each seed of SEEDS, two at a time (ITERS)
+#   b) GAN runs $EXP/<arm>_s<seed> for each seed of SEEDS (ITERS); at most two runs at a time, each GAN run
+#      starting as soon as its PSNR stage is done
 # One thread per run; output of each run in $EXP/<run>.out. Re-running the script resumes unfinished runs
 # (--auto_resume) and skips finished ones. Then: python -m fasrgan.ablation --dir_experiment "$EXP"
 #   EXP=experiments/fasrgan_ablation ITERS=600 PSNR_ITERS=6000 SEEDS="1 2" bash scripts/fasrgan_ablation.sh
@@ -37,12 +38,15 @@ if [ "$SMOKE" = 1 ]; then
 fi
 if [ -n "${PRECISION:-}" ]; then all+=(precision="\"$PRECISION\""); fi
 
+# finished NAME NITER: run NAME has its network and training state of iteration NITER
+finished() { [ -f "$EXP/$1/models/net_G_$2.pth" ] && [ -f "$EXP/$1/training_states/$2.state" ]; }
+
 # run NAME OPTION_FILE NITER [--force_opt items...]: train $EXP/NAME to iteration NITER, unless done
 run() {
     local name=$1 opt=$2 niter=$3
     shift 3
     local root=$EXP/$name out=$EXP/$name.out
-    if [ -f "$root/models/net_G_$niter.pth" ] && [ -f "$root/training_states/$niter.state" ]; then
+    if finished "$name" "$niter"; then
         echo "done: $name"
         return 0
     fi
@@ -61,31 +65,35 @@ run() {
     echo "finished: $name"
 }
 
-pids=() failed=0
-launch() {   # run "$@" in the background, at most JOBS at a time
+running=0 failed=0
+launch() {   # run "$@" in the background; return once fewer than JOBS runs are in flight
     run "$@" &
-    pids+=($!)
-    if [ "${#pids[@]}" -ge "$JOBS" ]; then collect; fi
+    running=$((running + 1))
+    while [ "$running" -ge "$JOBS" ]; do reap; done
 }
-collect() {   # wait for the runs in flight; failed=1 when one of them failed
-    local pid
-    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-    pids=()
+reap() {   # wait for one run in flight to end; failed=1 when it failed
+    wait -n || failed=1
+    running=$((running - 1))
 }
-
 mkdir -p "$EXP"
 
 # a) the two PSNR stages
 steps=train:lr_steps="[$(( PSNR_ITERS * 3 / 4 ))]"
 launch rrdb_psnr "$OPTS/train_RRDB_PSNR.json" "$PSNR_ITERS" "$steps"
 launch fs_rrdb_psnr "$OPTS/train_Fs_RRDB_PSNR.json" "$PSNR_ITERS" "$steps" "${fs[@]}"
-collect
-if [ "$failed" = 1 ]; then echo "error: a PSNR stage failed; no GAN run started" >&2; exit 1; fi
 
-# b) the GAN arms from the PSNR stages' final networks
+# b) the GAN arms; each starts as soon as its PSNR stage is done and a slot is free
 g_psnr=$EXP/rrdb_psnr/models/net_G_$PSNR_ITERS.pth
 fs_psnr=$EXP/fs_rrdb_psnr/models
 for arm in esrgan fasrgan fssrgan; do
+    stage=rrdb_psnr
+    if [ "$arm" = fssrgan ]; then stage=fs_rrdb_psnr; fi
+    while ! finished "$stage" "$PSNR_ITERS" && [ "$running" -gt 0 ]; do reap; done
+    if ! finished "$stage" "$PSNR_ITERS"; then
+        echo "error: PSNR stage $stage failed; no $arm run started" >&2
+        failed=1
+        continue
+    fi
     for seed in $SEEDS; do
         case $arm in
             esrgan) launch "${arm}_s$seed" "$OPTS/train_ESRGAN.json" "$ITERS" train:manual_seed="$seed" "${gan[@]}" \
@@ -98,6 +106,6 @@ for arm in esrgan fasrgan fssrgan; do
         esac
     done
 done
-collect
-if [ "$failed" = 1 ]; then echo "error: a GAN run failed (see the logs above); re-run to resume" >&2; exit 1; fi
+while [ "$running" -gt 0 ]; do reap; done
+if [ "$failed" = 1 ]; then echo "error: a run failed (see the logs above); re-run to resume" >&2; exit 1; fi
 echo "all runs done; next: python -m fasrgan.ablation --dir_experiment $EXP"
