@@ -81,7 +81,7 @@ def test_reduced_arms_differ_only_in_their_discriminator_and_sharing():
         assert o["datasets"]["train"] == arms["FASRGAN"]["datasets"]["train"]
         same = ("niter", "lr_G", "lr_D", "lr_steps", "pixel_weight", "feature_weight", "gan_weight", "manual_seed")
         assert all(o["train"][k] == arms["FASRGAN"]["train"][k] for k in same)
-        assert o["train"]["feature_weight"] == 0
+        assert o["train"]["feature_weight"] == 0 and o["train"]["pixel_weight"] == 1   # L1 takes VGG's weight
     assert arms["ESRGAN"]["network_D"]["which_model_D"] == "discriminator_vgg_128"
     assert arms["FASRGAN"]["network_D"]["which_model_D"] == "Unet"
     psnr = opts("RRDB_PSNR")
