@@ -39,7 +39,7 @@ def test_load_without_weights_says_what_to_pass(tmp_path, monkeypatch):
 
 
 def test_export_writes_what_load_reads_without_arguments(tmp_path, monkeypatch):
-    from fasrgan.export import main as export_main
+    from fasrgan.export import FP16_TOLERANCE, main as export_main
 
     monkeypatch.setattr(api, "WEIGHTS_DIR", str(tmp_path))
     net = api.build("fasrgan", 4, nf=8, nb=2, gc=4)
@@ -49,11 +49,15 @@ def test_export_writes_what_load_reads_without_arguments(tmp_path, monkeypatch):
     torch.save({"params": fs.E.state_dict()}, tmp_path / "net_E_5.pth")
     torch.save({"params": fs.G.state_dict()}, tmp_path / "net_G_fs.pth")
     assert export_main(["--E", str(tmp_path / "net_E_5.pth"), "--G", str(tmp_path / "net_G_fs.pth"),
-                        "--out", api.bundled_path("fs_srgan", 4)]) == 0
+                        "--out", api.bundled_path("fs_srgan", 4), "--fp32"]) == 0
+    stored = torch.load(api.bundled_path("fasrgan", 4, "psnr"))["params"]
+    assert all(v.dtype == torch.float16 for v in stored.values())   # the default: half the size
     x = torch.rand(1, 3, 6, 6)
     with torch.no_grad():
-        assert torch.equal(api.load("fasrgan", 4, kind="psnr")(x), net(x))
-        assert torch.equal(api.load("fs_srgan", 4)(x), fs(x))
+        psnr = api.load("fasrgan", 4, kind="psnr")
+        assert next(psnr.parameters()).dtype == torch.float32
+        assert 0 < (psnr(x) - net(x)).abs().max() <= FP16_TOLERANCE
+        assert torch.equal(api.load("fs_srgan", 4)(x), fs(x))   # --fp32: exact
 
 
 def test_load_roundtrip(tmp_path):
