@@ -9,7 +9,8 @@ exact for these fully convolutional networks. Latency is measured on a ``size`` 
 median of ``--repeats`` runs under ``torch.inference_mode()`` after a 16x16 warm-up.
 Quality (Set5, Y-PSNR/SSIM, shave 4) needs generator weights: ``DIR/FASRGAN_G.pth`` and
 ``DIR/FsSRGAN_G.pth`` (the authors' files or fasrgan/train.py's net_G_latest.pth; Fs-SRGAN uses the
-bundled authors' E). Without them the row says 'no trained weights'.
+bundled authors' E); without ``--weights``, the reduced-size GAN generators bundled in fasrgan/weights
+(``api.bundled_path``). Without either the row says 'no trained weights'.
 """
 import argparse
 import os
@@ -26,7 +27,7 @@ FILES = {"fasrgan": "FASRGAN_G.pth", "fs_srgan": "FsSRGAN_G.pth"}
 
 
 def _quality(name, scale, weights_dir):
-    path = os.path.join(weights_dir, FILES[name]) if weights_dir else None
+    path = os.path.join(weights_dir, FILES[name]) if weights_dir else api.bundled_path(name, scale)
     if not path or not os.path.isfile(path):
         return "no trained weights" + (" (E: authors' weights, G: none)" if name == "fs_srgan" else "")
     from common.degradations import bi, modcrop

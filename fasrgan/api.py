@@ -26,6 +26,7 @@ DEFAULT_OVERLAP = 32   # LR pixels of context per tile side
 
 __all__ = ["MODELS", "build", "load", "upscale", "load_extractor", "bundled_path"]
 KINDS = ("gan", "psnr")
+WEIGHTS_NOTE = "reduced-size generators trained here (fasrgan/weights/README.md)"
 _BUNDLED_NAMES = {("fasrgan", "gan"): "FASRGAN", ("fasrgan", "psnr"): "RRDB_PSNR",
                   ("fs_srgan", "gan"): "FsSRGAN", ("fs_srgan", "psnr"): "Fs_RRDB_PSNR"}
 
