@@ -11,7 +11,7 @@ from common.io import imread, imwrite, save_checkpoint
 from tests.conftest import REPO
 
 PACKAGES = ("jtf_sisr", "gdsr", "fasrgan", "dgpnet")
-NO_BUNDLED = ("gdsr", "fasrgan")
+NO_BUNDLED = ("gdsr",)
 SUFFIX = {"jtf_sisr": "jtf_sisr_x4", "gdsr": "gdsr_x4", "fasrgan": "fasrgan_x4", "dgpnet": "dgpnet_x4"}
 
 
