@@ -12,8 +12,9 @@ from fasrgan import api
 from tests.conftest import REPO
 
 # (model, kind): (parameters, Set5 x4 PSNR on Y, mean NIQE) of the bundled file as the card gives them;
-# bicubic 28.43 / 8.34. RRDBNet nf 64, 6 RRDBs, gc 32.
-CARD = {("fasrgan", "psnr"): (4_467_779, 29.991, 8.238), ("fasrgan", "gan"): (4_467_779, 25.055, 6.154)}
+# bicubic 28.43 / 8.34. RRDBNet nf 64, 6 RRDBs, gc 32; Fs-SRGAN: E (1 RRDB) + G (5 RRDBs).
+CARD = {("fasrgan", "psnr"): (4_467_779, 29.991, 8.238), ("fasrgan", "gan"): (4_467_779, 25.055, 6.154),
+        ("fs_srgan", "gan"): (4_541_635, 27.045, 6.363)}
 
 
 @pytest.mark.parametrize("name,kind", sorted(CARD))
