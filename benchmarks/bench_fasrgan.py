@@ -28,7 +28,7 @@ FILES = {"fasrgan": "FASRGAN_G.pth", "fs_srgan": "FsSRGAN_G.pth"}
 
 def _quality(name, scale, weights_dir):
     path = os.path.join(weights_dir, FILES[name]) if weights_dir else api.bundled_path(name, scale)
-    if not path or not os.path.isfile(path):
+    if not os.path.isfile(path):
         return "no trained weights" + (" (E: authors' weights, G: none)" if name == "fs_srgan" else "")
     from common.degradations import bi, modcrop
     from common.io import imread, scan_images

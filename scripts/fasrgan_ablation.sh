@@ -75,6 +75,7 @@ reap() {   # wait for one run in flight to end; failed=1 when it failed
     wait -n || failed=1
     running=$((running - 1))
 }
+
 mkdir -p "$EXP"
 
 # a) the two PSNR stages
