@@ -6,8 +6,9 @@ FLOPs are counted at the 256x256 LR of the project's speed table. Every layer of
 'same' convolution at LR or HR size, so FLOPs are exactly proportional to the pixel count: they are
 counted on a 32x32 LR and multiplied by 64 (a 256x256 CPU forward of GDSR's 4 TFLOPs takes minutes on
 2 cores). Latency is measured on a ``--lr_size`` LR (32x32 by default, for the same reason) and says so.
-Quality needs trained weights: without ``--weights`` (or $GDSR_WEIGHTS) the row is labelled
-'no trained weights', because none are bundled (the authors' model is on Baidu Pan only).
+Quality needs trained weights: ``--weights`` (or $GDSR_WEIGHTS), else the reduced GDSR bundled in gdsr/weights
+(``api.bundled_path``); without either the row is labelled 'no trained weights'. Parameters, FLOPs and latency
+are always the paper's configuration.
 """
 import argparse
 import os
@@ -39,6 +40,8 @@ def _quality(weights, set_name):
 def rows(lr_size=32, weights=None, set_name="Set5", repeats=2):
     """One dict for GDSR x4 (see the module docstring for how each number is obtained)."""
     weights = weights or os.environ.get("GDSR_WEIGHTS")
+    if not weights and os.path.isfile(api.bundled_path(4)):
+        weights = api.bundled_path(4)
     torch.manual_seed(0)
     model = api.build("gdsr", 4).eval()
     small = torch.rand(1, 3, 32, 32)

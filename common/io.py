@@ -370,6 +370,12 @@ def save_checkpoint(obj, path):
     atomic_write(path, write)
 
 
+def stored_as(state, fp16=True):
+    """A state dict for a bundled weights file: floating tensors as fp16 (half the size; loading copies them
+    into the network's fp32 parameters) or fp32 with ``fp16=False``; integer buffers as they are."""
+    return {k: (v.half() if fp16 else v.float()) if v.is_floating_point() else v for k, v in state.items()}
+
+
 @contextlib.contextmanager
 def uninterrupted():
     """Hold SIGINT and SIGTERM while the block runs (a set of files being written is finished), then

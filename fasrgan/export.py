@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-from common.io import load_checkpoint, save_checkpoint
+from common.io import load_checkpoint, save_checkpoint, stored_as
 from fasrgan import api
 
 
@@ -22,16 +22,11 @@ FP16_TOLERANCE = 2e-3   # largest output difference fp16 storage may make (measu
                         # bundled reduced RRDBNet and Fs-SRGAN)
 
 
-def _stored(state, fp16):
-    """Floating tensors as fp16 (or fp32); integer buffers as they are."""
-    return {k: (v.half() if fp16 else v.float()) if v.is_floating_point() else v for k, v in state.items()}
-
-
 def export(g_path, out, e_path=None, scale=4, fp16=True):
     """Write the bundle; returns (the network loaded back from it, its largest output difference)."""
     name = "fs_srgan" if e_path else "fasrgan"
-    g = _stored(load_checkpoint(g_path), fp16)
-    blob = {"E": _stored(load_checkpoint(e_path), fp16), "G": g} if e_path else {"params": g}
+    g = stored_as(load_checkpoint(g_path), fp16)
+    blob = {"E": stored_as(load_checkpoint(e_path), fp16), "G": g} if e_path else {"params": g}
     save_checkpoint(blob, out)
     ref = api.load(name, scale, weights=(e_path, g_path) if e_path else g_path)
     net = api.load(name, scale, weights=out)

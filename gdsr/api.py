@@ -21,7 +21,7 @@ from gdsr.models.base_model import load_weights
 MODELS = ("gdsr",)
 DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (forward_tiled)
 WEIGHTS_NOTE = "no trained weights bundled (the authors' model is on Baidu Pan only)"
-_BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 
 
 def build(name, scale, **cfg):
@@ -35,6 +35,11 @@ def build(name, scale, **cfg):
 
 _GROUPS = {"nb_e": "body_ex.1", "nb_l_1": "body_l1", "nb_l_2": "body_l2", "nb_h_1": "body_h1", "nb_h_2": "body_h2",
            "nb_m": "body_m"}
+
+
+def bundled_path(scale):
+    """Where the bundled GDSR x``scale`` file lives: ``weights/GDSR_x<scale>.pth`` (gdsr/weights/README.md)."""
+    return os.path.join(WEIGHTS_DIR, f"GDSR_x{scale}.pth")
 
 
 def infer_config(state):
@@ -52,7 +57,7 @@ def load(name, scale, weights=None, **cfg):
     which may not exist: the error says what to pass. Without ``cfg`` the block counts and widths are
     read from the file (``infer_config``), so the full-size and reduced networks both load."""
     if weights is None:
-        weights = os.path.join(_BUNDLED, f"GDSR_x{scale}.pth")
+        weights = bundled_path(scale)
         if not os.path.isfile(weights):
             raise FileNotFoundError(
                 f"{weights}: no bundled GDSR x{scale} weights; pass weights=<path to a *_G.pth> (train one "
