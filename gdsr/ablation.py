@@ -101,8 +101,6 @@ def load_generator(run):
     return api.load("gdsr", run["opt"]["scale"], weights=run["weights"], **{k: g[k] for k in G_KEYS})
 
 
-
-
 def hr_and_lr(path):
     """(HR mod-cropped to x4, its MATLAB-bicubic x4 LR as uint8 HxWx3)."""
     hr = modcrop(imread(path), SCALE)
