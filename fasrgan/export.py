@@ -14,6 +14,7 @@ import sys
 
 import torch
 
+from common.cli import run_cli
 from common.io import load_checkpoint, save_checkpoint, stored_as
 from fasrgan import api
 
@@ -25,20 +26,20 @@ FP16_TOLERANCE = 2e-3   # largest output difference fp16 storage may make (measu
 def export(g_path, out, e_path=None, scale=4, fp16=True):
     """Write the bundle; returns (the network loaded back from it, its largest output difference)."""
     name = "fs_srgan" if e_path else "fasrgan"
-    g = stored_as(load_checkpoint(g_path), fp16)
+    ref = api.load(name, scale, weights=(e_path, g_path) if e_path else g_path)   # first: a foreign file fails
+    g = stored_as(load_checkpoint(g_path), fp16)                                # before anything is written
     blob = {"E": stored_as(load_checkpoint(e_path), fp16), "G": g} if e_path else {"params": g}
     save_checkpoint(blob, out)
-    ref = api.load(name, scale, weights=(e_path, g_path) if e_path else g_path)
     net = api.load(name, scale, weights=out)
     x = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         diff = (ref(x) - net(x)).abs().max().item()
     if diff > (FP16_TOLERANCE if fp16 else 0):
-        raise RuntimeError(f"{out}: the exported network differs from {g_path} by {diff:.2e}")
+        raise ValueError(f"{out}: the exported network differs from {g_path} by {diff:.2e}")
     return net, diff
 
 
-def main(argv=None):
+def _main(argv):
     p = argparse.ArgumentParser(prog="python -m fasrgan.export", description=__doc__.splitlines()[0])
     p.add_argument("--G", required=True, help="net_G_<iter>.pth")
     p.add_argument("--E", default=None, help="net_E_<iter>.pth (Fs-SRGAN)")
@@ -50,6 +51,11 @@ def main(argv=None):
     print(f"written {a.out}: {sum(t.numel() for t in net.parameters()):,} parameters, "
           f"{'fp32' if a.fp32 else 'fp16'}, largest output difference {diff:.1e}")
     return 0
+
+
+def main(argv=None):
+    """The command line; a missing or foreign weights file is one ``error:`` line and exit status 1."""
+    return run_cli(_main, argv, prog="python -m fasrgan.export")
 
 
 if __name__ == "__main__":

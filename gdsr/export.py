@@ -12,6 +12,7 @@ import sys
 
 import torch
 
+from common.cli import run_cli
 from common.io import load_checkpoint, save_checkpoint, stored_as
 from gdsr import api
 
@@ -21,19 +22,19 @@ FP16_TOLERANCE = 2e-3   # largest output difference fp16 storage may make (the b
 
 def export(g_path, out, scale=4, fp16=True):
     """Write the bundle; returns (the network loaded back from it, its largest output difference)."""
+    ref = api.load("gdsr", scale, weights=g_path)   # first: a foreign file fails before anything is written
     save_checkpoint({"params": stored_as(load_checkpoint(g_path), fp16)}, out)
-    ref = api.load("gdsr", scale, weights=g_path)
     net = api.load("gdsr", scale, weights=out)
     x = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         a, b = ref.forward_all(x), net.forward_all(x)
         diff = max((a[k] - b[k]).abs().max().item() for k in ("fused", "low", "high"))
     if diff > (FP16_TOLERANCE if fp16 else 0):
-        raise RuntimeError(f"{out}: the exported network differs from {g_path} by {diff:.2e}")
+        raise ValueError(f"{out}: the exported network differs from {g_path} by {diff:.2e}")
     return net, diff
 
 
-def main(argv=None):
+def _main(argv):
     p = argparse.ArgumentParser(prog="python -m gdsr.export", description=__doc__.splitlines()[0])
     p.add_argument("--G", required=True, help="<iter>_G.pth of a full GDSR run")
     p.add_argument("--out", required=True)
@@ -44,6 +45,11 @@ def main(argv=None):
     print(f"written {a.out}: {sum(t.numel() for t in net.parameters()):,} parameters, "
           f"{'fp32' if a.fp32 else 'fp16'}, largest output difference {diff:.1e}")
     return 0
+
+
+def main(argv=None):
+    """The command line; a missing or foreign weights file is one ``error:`` line and exit status 1."""
+    return run_cli(_main, argv, prog="python -m gdsr.export")
 
 
 if __name__ == "__main__":

@@ -33,3 +33,15 @@ def test_missing_bundle_names_the_file_and_what_to_pass(tmp_path, monkeypatch):
     monkeypatch.setattr(api, "WEIGHTS_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"GDSR_x4\.pth.*weights="):
         api.load("gdsr", 4)
+
+
+def test_foreign_file_is_one_line_and_keeps_the_existing_bundle(tmp_path, capsys):
+    from fasrgan import api as fasrgan_api
+
+    torch.save(fasrgan_api.build("fasrgan", 4, nf=8, nb=1, gc=4).state_dict(), tmp_path / "rrdb.pth")
+    out = tmp_path / "GDSR_x4.pth"
+    out.write_bytes(b"the bundle")
+    assert export_main(["--G", str(tmp_path / "rrdb.pth"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("python -m gdsr.export: error:") and "rrdb.pth" in err[0]
+    assert out.read_bytes() == b"the bundle"
