@@ -1,6 +1,7 @@
 """The package's contract for benchmarks, tests and user scripts (docs/api.md).
 
     from gdsr import api
+    model = api.load("gdsr", 4)                  # the bundled reduced GDSR (kind="psnr": its L1 stage)
     model = api.load("gdsr", 4, weights="experiments/GDSR_x4_DIV2K/models/latest_G.pth")
     sr = api.upscale(model, lr_uint8_rgb, tile=256)
 
@@ -19,8 +20,9 @@ from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.models.base_model import load_weights
 
 MODELS = ("gdsr",)
+KINDS = ("gan", "psnr")   # the bundled files: stage 2 (GAN) and stage 1 (L1)
 DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (forward_tiled)
-WEIGHTS_NOTE = "no trained weights bundled (the authors' model is on Baidu Pan only)"
+WEIGHTS_NOTE = "reduced GDSR trained here (gdsr/weights/README.md)"
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 
 
@@ -37,9 +39,12 @@ _GROUPS = {"nb_e": "body_ex.1", "nb_l_1": "body_l1", "nb_l_2": "body_l2", "nb_h_
            "nb_m": "body_m"}
 
 
-def bundled_path(scale):
-    """Where the bundled GDSR x``scale`` file lives: ``weights/GDSR_x<scale>.pth`` (gdsr/weights/README.md)."""
-    return os.path.join(WEIGHTS_DIR, f"GDSR_x{scale}.pth")
+def bundled_path(scale, kind="gan"):
+    """Where the bundled GDSR x``scale`` file lives (gdsr/weights/README.md): ``weights/GDSR_x<scale>.pth``, the
+    second (GAN) stage, or with ``kind="psnr"`` ``weights/GDSR_psnr_x<scale>.pth``, the first (L1) stage."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    return os.path.join(WEIGHTS_DIR, f"GDSR_x{scale}.pth" if kind == "gan" else f"GDSR_psnr_x{scale}.pth")
 
 
 def infer_config(state):
@@ -51,13 +56,13 @@ def infer_config(state):
     return cfg
 
 
-def load(name, scale, weights=None, **cfg):
+def load(name, scale, weights=None, kind="gan", **cfg):
     """GDSR in eval mode with ``weights`` (our ``*_G.pth``, the authors' ``200000_G.pth``, or a
-    BasicSR ``params`` file). With ``weights=None`` the bundled ``gdsr/weights/GDSR_x<scale>.pth``,
+    BasicSR ``params`` file). With ``weights=None`` the bundled file of ``kind`` (``bundled_path``),
     which may not exist: the error says what to pass. Without ``cfg`` the block counts and widths are
     read from the file (``infer_config``), so the full-size and reduced networks both load."""
     if weights is None:
-        weights = bundled_path(scale)
+        weights = bundled_path(scale, kind)
         if not os.path.isfile(weights):
             raise FileNotFoundError(
                 f"{weights}: no bundled GDSR x{scale} weights; pass weights=<path to a *_G.pth> (train one "

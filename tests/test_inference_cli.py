@@ -1,4 +1,4 @@
-"""<package>/inference.py end to end: a folder with a corrupt file, a single image, bad paths, no weights."""
+"""<package>/inference.py end to end: a folder with a corrupt file, a single image, bad paths."""
 import os
 import subprocess
 import sys
@@ -11,7 +11,6 @@ from common.io import imread, imwrite, save_checkpoint
 from tests.conftest import REPO
 
 PACKAGES = ("jtf_sisr", "gdsr", "fasrgan", "dgpnet")
-NO_BUNDLED = ("gdsr",)
 SUFFIX = {"jtf_sisr": "jtf_sisr_x4", "gdsr": "gdsr_x4", "fasrgan": "fasrgan_x4", "dgpnet": "dgpnet_x4"}
 
 
@@ -91,14 +90,4 @@ def test_missing_input_is_a_usage_error(package, inputs, tmp_path):
     res = _run(package, "--input", tmp_path / "nowhere", "--output", tmp_path / "out", weights=weights[package])
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [f"error: {tmp_path / 'nowhere'}: --input is not a file or a folder"]
-    assert not (tmp_path / "out").exists()
-
-
-@pytest.mark.parametrize("package", NO_BUNDLED)
-def test_no_bundled_weights_says_what_to_pass(package, inputs, tmp_path):
-    root, _ = inputs
-    res = _run(package, "--input", root / "lr", "--output", tmp_path / "out")
-    assert res.returncode == 2
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:") and "--weights" in lines[0], res.stderr
     assert not (tmp_path / "out").exists()
