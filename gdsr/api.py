@@ -20,7 +20,8 @@ from gdsr.archs.gdsr_arch import GDSRNet, init_weights, remap_legacy_keys
 from gdsr.models.base_model import load_weights
 
 MODELS = ("gdsr",)
-KINDS = ("gan", "psnr")   # the bundled files: stage 2 (GAN) and stage 1 (L1)
+BUNDLED = {"gan": "GDSR_x{}.pth", "psnr": "GDSR_psnr_x{}.pth"}   # the bundled files: stage 2 (GAN), stage 1 (L1)
+KINDS = tuple(BUNDLED)
 DEFAULT_OVERLAP = 32   # LR pixels of context per tile side (forward_tiled)
 WEIGHTS_NOTE = "reduced GDSR trained here (gdsr/weights/README.md)"
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
@@ -44,7 +45,7 @@ def bundled_path(scale, kind="gan"):
     second (GAN) stage, or with ``kind="psnr"`` ``weights/GDSR_psnr_x<scale>.pth``, the first (L1) stage."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    return os.path.join(WEIGHTS_DIR, f"GDSR_x{scale}.pth" if kind == "gan" else f"GDSR_psnr_x{scale}.pth")
+    return os.path.join(WEIGHTS_DIR, BUNDLED[kind].format(scale))
 
 
 def infer_config(state):

@@ -10,7 +10,7 @@ from gdsr.ablation import hr_and_lr, mean_scores, sr_outputs
 from tests.conftest import REPO
 
 # the card's figures for the bundled fp16 file: parameters, and per output (PSNR on Y, shave 4; NIQE on Y,
-# shave 4), MATLAB-bicubic x4 LR of the bundled sets. Bicubic: Set5 28.43 dB.
+# shave 4), MATLAB-bicubic x4 LR of the bundled sets.
 PARAMS = 4_840_457
 CARD = {("gan", "Set5"): {"fused": (28.582, 10.530), "low": (29.420, 9.370), "high": (22.031, 10.445)},
         ("gan", "Set14"): {"fused": (26.318, 8.882), "low": (26.627, 7.301), "high": (21.572, 7.610)},
